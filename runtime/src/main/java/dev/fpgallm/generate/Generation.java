@@ -1,0 +1,83 @@
+package dev.fpgallm.generate;
+
+import dev.fpgallm.backend.Backend;
+import dev.fpgallm.model.Gpt2Config;
+import java.util.Arrays;
+import java.util.OptionalDouble;
+import java.util.function.IntConsumer;
+
+/**
+ * The token loop: prefill the prompt in one pass, sample, then decode one token at a time through the KV cache.
+ * Times are wall-clock: time to first token (prefill + first sample) and the time of each decode step.
+ */
+public final class Generation {
+    private Generation() {
+    }
+
+    /**
+     * @param promptIds    prompt tokens (at least one)
+     * @param maxNewTokens tokens to generate
+     * @param stopAtEos    stop early when <|endoftext|> is sampled (benchmarks turn this off)
+     * @param onToken      called with each generated id as soon as it is known (for streaming)
+     */
+    public static Result run(Backend backend, int[] promptIds, int maxNewTokens, Sampler sampler, boolean stopAtEos,
+                             IntConsumer onToken) {
+        if (promptIds.length == 0) throw new IllegalArgumentException("empty prompt");
+        backend.reset();
+        int[] out = new int[maxNewTokens];
+        long[] stepNanos = new long[Math.max(0, maxNewTokens - 1)];
+        double predictedSum = 0;
+        int predictedSteps = 0;
+
+        long t0 = System.nanoTime();
+        float[] logits = backend.prefill(promptIds);
+        int next = sampler.sample(logits);
+        long prefillNanos = System.nanoTime() - t0;
+        OptionalDouble predictedPrefill = backend.predictedLastStepMillis();
+        int n = 0;
+        if (maxNewTokens > 0) {
+            out[n++] = next;
+            onToken.accept(next);
+        }
+        int steps = 0;
+        while (n < maxNewTokens && !(stopAtEos && next == Gpt2Config.END_OF_TEXT)) {
+            long s = System.nanoTime();
+            logits = backend.decode(next);
+            next = sampler.sample(logits);
+            stepNanos[steps++] = System.nanoTime() - s;
+            OptionalDouble p = backend.predictedLastStepMillis();
+            if (p.isPresent()) {
+                predictedSum += p.getAsDouble();
+                predictedSteps++;
+            }
+            out[n++] = next;
+            onToken.accept(next);
+        }
+        return new Result(promptIds.clone(), Arrays.copyOf(out, n), prefillNanos / 1e6,
+                Arrays.copyOf(stepNanos, steps),
+                predictedPrefill,
+                predictedSteps > 0 ? OptionalDouble.of(predictedSum / predictedSteps) : OptionalDouble.empty());
+    }
+
+    /**
+     * @param prefillMillis             time to first token
+     * @param decodeStepNanos           wall time of each decode step (generated tokens after the first)
+     * @param predictedPrefillMillis    the cycle model's KV260 prefill time, where the backend has one
+     * @param predictedDecodeMillis     the cycle model's mean KV260 time per decode step, where it has one
+     */
+    public record Result(int[] promptIds, int[] outputIds, double prefillMillis, long[] decodeStepNanos,
+                         OptionalDouble predictedPrefillMillis, OptionalDouble predictedDecodeMillis) {
+        /** Mean wall time per decode step, NaN when only one token was generated. */
+        public double latencyPerTokenMillis() {
+            if (decodeStepNanos.length == 0) return Double.NaN;
+            long sum = 0;
+            for (long v : decodeStepNanos) sum += v;
+            return sum / 1e6 / decodeStepNanos.length;
+        }
+
+        public double tokensPerSecond() {
+            double l = latencyPerTokenMillis();
+            return Double.isNaN(l) ? Double.NaN : 1000.0 / l;
+        }
+    }
+}

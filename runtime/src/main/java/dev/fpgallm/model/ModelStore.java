@@ -1,0 +1,115 @@
+package dev.fpgallm.model;
+
+import dev.fpgallm.UserError;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
+import java.util.Locale;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * Finds the model a command runs on. {@code --model} may name a Hugging Face folder, or a preset
+ * ({@code tiny}, {@code distilgpt2}, {@code gpt2}, optionally written {@code synthetic:NAME}) whose synthetic
+ * weights are created once under {@code $FPGA_LLM_HOME/models} (default {@code ~/.cache/fpga-llm/models}).
+ * Without {@code --model} the embedded default is synthetic DistilGPT2.
+ */
+public final class ModelStore {
+    public static final String DEFAULT_PRESET = "distilgpt2";
+    public static final long SYNTHETIC_SEED = 0;
+    /** Overrides FPGA_LLM_HOME; lets tests keep the cache inside a temporary folder. */
+    public static final String HOME_PROPERTY = "fpga.llm.home";
+
+    /** Where a model came from, for notices and reports. */
+    public record Source(Path folder, boolean synthetic, String label) {
+    }
+
+    private ModelStore() {
+    }
+
+    public static Path home() {
+        String prop = System.getProperty(HOME_PROPERTY);
+        if (prop != null && !prop.isBlank()) return Path.of(prop);
+        String env = System.getenv("FPGA_LLM_HOME");
+        if (env != null && !env.isBlank()) return Path.of(env);
+        return Path.of(System.getProperty("user.home"), ".cache", "fpga-llm");
+    }
+
+    /**
+     * Resolves {@code --model}; creates synthetic weights on first use.
+     *
+     * @param notice receives one line when the weights are synthetic (and one while they are created)
+     */
+    public static Source resolve(String spec, Consumer<String> notice) {
+        String preset = null;
+        if (spec == null || spec.isBlank()) preset = DEFAULT_PRESET;
+        else if (spec.startsWith("synthetic:")) preset = spec.substring("synthetic:".length());
+        else {
+            Path p = Path.of(spec);
+            if (Files.isDirectory(p)) {
+                if (!CheckpointLoader.isCheckpointFolder(p))
+                    throw new UserError(p + " is not a model folder: it needs config.json and model.safetensors");
+                return new Source(p, false, p.toAbsolutePath().normalize().getFileName().toString());
+            }
+            if (Gpt2Config.PRESETS.contains(spec.toLowerCase(Locale.ROOT))) preset = spec;
+            else if (Files.exists(p))
+                throw new UserError(p + " is not a model folder: pass the folder holding config.json and model.safetensors");
+            else
+                throw new UserError("no model at '" + spec + "': give a Hugging Face GPT-2 folder or a preset ("
+                        + String.join(", ", Gpt2Config.PRESETS) + ")");
+        }
+        Gpt2Config config = Gpt2Config.preset(preset);
+        Path folder = syntheticFolder(config.name(), SYNTHETIC_SEED);
+        if (!CheckpointLoader.isCheckpointFolder(folder)) createSynthetic(config, SYNTHETIC_SEED, folder, notice);
+        notice.accept("note: " + config.name() + " weights are synthetic (seed " + SYNTHETIC_SEED
+                + ", a trained model's statistics, not its knowledge): for real ones pass --model DIR (see README, Real weights)");
+        return new Source(folder, true, "synthetic-" + config.name());
+    }
+
+    public static Path syntheticFolder(String preset, long seed) {
+        return home().resolve("models").resolve("synthetic-" + preset + "-seed" + seed + "-v" + SyntheticCheckpoint.VERSION);
+    }
+
+    /** Writes a synthetic checkpoint into a private folder, then renames it into place: never half-written. */
+    public static void createSynthetic(Gpt2Config config, long seed, Path folder, Consumer<String> notice) {
+        notice.accept("creating synthetic " + config.name() + " weights (seed " + seed + ") in " + folder);
+        Path tmp = folder.resolveSibling(folder.getFileName() + ".tmp-" + ProcessHandle.current().pid());
+        try {
+            Files.createDirectories(folder.getParent());
+            SyntheticCheckpoint.write(config, seed, tmp);
+            try {
+                Files.move(tmp, folder, StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException e) {
+                if (!CheckpointLoader.isCheckpointFolder(folder)) throw e; // else another process won the race
+            }
+        } catch (IOException e) {
+            throw new UserError("cannot write synthetic weights to " + folder + ": " + e.getMessage());
+        } finally {
+            deleteQuietly(tmp);
+        }
+    }
+
+    static void deleteQuietly(Path dir) {
+        if (!Files.exists(dir)) return;
+        try (Stream<Path> s = Files.walk(dir)) {
+            s.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException ignored) {
+                    // best effort: a temporary folder left behind is harmless
+                }
+            });
+        } catch (IOException ignored) {
+            // best effort
+        }
+    }
+
+    /** Resolves and loads in one go. */
+    public static Gpt2Weights load(Source source) {
+        Gpt2Weights w = CheckpointLoader.load(source.folder());
+        return new Gpt2Weights(w.config().withName(source.label()), w.wte(), w.wpe(), w.blocks(), w.lnF(),
+                w.tiedLmHead() ? w.wte() : w.lmHead());
+    }
+}
