@@ -1,9 +1,18 @@
 package dev.fpgallm.backend;
 
 import dev.fpgallm.UserError;
+import dev.fpgallm.compiler.CompiledModel;
+import dev.fpgallm.compiler.NpuCompiler;
+import dev.fpgallm.emu.EmulatedDevice;
+import dev.fpgallm.engine.NpuEngine;
 import dev.fpgallm.model.Gpt2Weights;
+import dev.fpgallm.npu.BoardModel;
+import dev.fpgallm.quant.ActivationScales;
+import dev.fpgallm.quant.CalibrationCache;
+import dev.fpgallm.quant.Precision;
 import dev.fpgallm.reference.ReferenceModel;
 import java.util.List;
+import java.util.function.Consumer;
 
 /** Opens a backend by its CLI name. */
 public final class Backends {
@@ -12,8 +21,20 @@ public final class Backends {
     private Backends() {
     }
 
-    /** Options every backend may read; each ignores the ones that do not concern it. */
-    public record Options(int maxSeq) {
+    /**
+     * Options every backend may read; each ignores the ones that do not concern it.
+     *
+     * @param maxSeq       KV-cache positions
+     * @param precision    NPU activation precision (emu, xrt)
+     * @param exactSoftmax NPU softmax mode (emu, xrt): exact or the approximate fast path
+     * @param allLogits    the NPU program computes logits for every prefill row ({@code logits --prefill})
+     * @param notice       one-line notices (calibration, ...) for stderr
+     */
+    public record Options(int maxSeq, Precision precision, boolean exactSoftmax, boolean allLogits,
+                          Consumer<String> notice) {
+        public Options(int maxSeq) {
+            this(maxSeq, Precision.W8A16, false, false, s -> { });
+        }
     }
 
     /** Fails fast on an unknown name, before any model is loaded. */
@@ -26,8 +47,21 @@ public final class Backends {
         check(name);
         return switch (name) {
             case "ref" -> new ReferenceModel(weights, options.maxSeq());
-            case "emu", "xrt", "ort" -> throw new UserError("backend '" + name + "' is not available yet in this build");
-            default -> throw new UserError("unknown backend '" + name + "'; backends are " + String.join(", ", NAMES));
+            case "emu" -> {
+                CompiledModel model = compile(weights, options);
+                yield new NpuEngine("emu", EmulatedDevice.strict(), true, model, weights, options.exactSoftmax(),
+                        BoardModel.kv260());
+            }
+            case "xrt", "ort" -> throw new UserError("backend '" + name + "' is not available yet in this build");
+            default -> throw new IllegalStateException(name);
         };
+    }
+
+    /** Calibrates (or reuses the cached calibration), quantizes and compiles for the NPU. */
+    public static CompiledModel compile(Gpt2Weights weights, Options options) {
+        ActivationScales scales = ActivationScales.from(CalibrationCache.ranges(weights, options.notice()),
+                options.precision());
+        return NpuCompiler.compile(weights, scales,
+                new NpuCompiler.Options(options.maxSeq(), options.maxSeq(), options.allLogits()));
     }
 }

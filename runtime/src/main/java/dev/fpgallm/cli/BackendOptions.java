@@ -1,22 +1,51 @@
 package dev.fpgallm.cli;
 
+import dev.fpgallm.UserError;
 import dev.fpgallm.backend.Backend;
 import dev.fpgallm.backend.Backends;
 import dev.fpgallm.model.Gpt2Weights;
+import dev.fpgallm.quant.Precision;
+import java.io.PrintWriter;
 import picocli.CommandLine.Option;
 
 /** --backend and the options backends read. */
 public final class BackendOptions {
-    @Option(names = "--backend", paramLabel = "NAME", defaultValue = "ref",
-            description = "ref (FP32 Java), emu (NPU emulator), xrt (NPU through XRT), ort (ONNX Runtime). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--backend", paramLabel = "NAME", defaultValue = "emu",
+            description = "emu (NPU emulator), ref (FP32 Java), xrt (NPU through XRT), ort (ONNX Runtime). Default: ${DEFAULT-VALUE}.")
     String backend;
 
-    /** Checks the name before anything slow happens. */
+    @Option(names = "--softmax", paramLabel = "MODE", defaultValue = "approx",
+            description = "NPU softmax: approx (degree-2 exp2, the hardware fast path) or exact. Default: ${DEFAULT-VALUE}.")
+    String softmax;
+
+    @Option(names = "--precision", paramLabel = "P", defaultValue = "w8a16",
+            description = "NPU activations: w8a16 (INT16) or w8a8 (INT8 into every matrix product). Default: ${DEFAULT-VALUE}.")
+    String precision;
+
+    /** Checks names before anything slow happens. */
     public void check() {
         Backends.check(backend);
+        exactSoftmax();
+        Precision.parse(precision);
     }
 
-    public Backend open(Gpt2Weights weights, ModelOptions model) {
-        return Backends.open(backend, weights, new Backends.Options(model.maxSeq));
+    boolean exactSoftmax() {
+        return switch (softmax) {
+            case "exact" -> true;
+            case "approx" -> false;
+            default -> throw new UserError("unknown --softmax '" + softmax + "'; use exact or approx");
+        };
+    }
+
+    public Backend open(Gpt2Weights weights, ModelOptions model, PrintWriter err) {
+        return open(weights, model, err, false);
+    }
+
+    public Backend open(Gpt2Weights weights, ModelOptions model, PrintWriter err, boolean allLogits) {
+        return Backends.open(backend, weights, new Backends.Options(model.maxSeq, Precision.parse(precision),
+                exactSoftmax(), allLogits, line -> {
+                    err.println(line);
+                    err.flush();
+                }));
     }
 }

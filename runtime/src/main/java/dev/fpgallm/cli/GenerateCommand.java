@@ -88,7 +88,7 @@ final class GenerateCommand implements Callable<Integer> {
                 : Sampler.greedy();
 
         Gpt2Weights weights = modelOptions.load(err);
-        try (Backend backend = backendOptions.open(weights, modelOptions)) {
+        try (Backend backend = backendOptions.open(weights, modelOptions, err)) {
             TextStream stream = new TextStream(tokenizer);
             if (!json) {
                 out.print(tokenizer.decode(ids));

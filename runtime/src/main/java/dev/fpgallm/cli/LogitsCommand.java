@@ -55,7 +55,7 @@ final class LogitsCommand implements Callable<Integer> {
         if (parent != null && !Files.isDirectory(parent)) throw new UserError("no folder " + parent + " for --out");
         Gpt2Weights weights = modelOptions.load(err);
         float[][] logits;
-        try (Backend backend = backendOptions.open(weights, modelOptions)) {
+        try (Backend backend = backendOptions.open(weights, modelOptions, err, prefill)) {
             backend.reset();
             if (prefill) logits = backend.prefillAll(ids);
             else {

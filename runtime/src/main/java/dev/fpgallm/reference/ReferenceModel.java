@@ -21,6 +21,7 @@ public final class ReferenceModel implements Backend {
     private final float[][] keyCache;   // [layer][position * nEmbd + channel]
     private final float[][] valueCache;
     private int position;
+    private ActivationObserver observer;
 
     public ReferenceModel(Gpt2Weights weights, int maxSeq) {
         this.w = weights;
@@ -30,6 +31,15 @@ public final class ReferenceModel implements Backend {
         this.maxSeq = maxSeq;
         keyCache = new float[c.nLayer()][maxSeq * c.nEmbd()];
         valueCache = new float[c.nLayer()][maxSeq * c.nEmbd()];
+    }
+
+    /** Calibration hook: sees every activation the NPU quantizes (null to stop). */
+    public void observe(ActivationObserver observer) {
+        this.observer = observer;
+    }
+
+    private void seen(ActivationObserver.Point point, int layer, float[] values, int rows, int width) {
+        if (observer != null) observer.observe(point, layer, values, rows, width);
     }
 
     @Override
@@ -94,32 +104,43 @@ public final class ReferenceModel implements Backend {
         for (int l = 0; l < c.nLayer(); l++) {
             Block b = w.blocks().get(l);
             // attention: x += proj(attention(qkv(ln_1(x))))
+            seen(ActivationObserver.Point.RESIDUAL, l, x, m, d);
             layerNorm(xb, x, m, b.ln1());
+            seen(ActivationObserver.Point.LN1, l, xb, m, d);
             matmul(qkv, xb, m, b.attnQkv());
+            seen(ActivationObserver.Point.QKV, l, qkv, m, 3 * d);
             for (int r = 0; r < m; r++) {
                 System.arraycopy(qkv, r * 3 * d + d, keyCache[l], (pos + r) * d, d);
                 System.arraycopy(qkv, r * 3 * d + 2 * d, valueCache[l], (pos + r) * d, d);
             }
             attention(attended, qkv, m, pos, keyCache[l], valueCache[l]);
+            seen(ActivationObserver.Point.ATTENTION, l, attended, m, d);
             matmul(delta, attended, m, b.attnProj());
             for (int i = 0; i < m * d; i++) x[i] += delta[i];
             // MLP: x += proj(gelu(fc(ln_2(x))))
+            seen(ActivationObserver.Point.RESIDUAL_MID, l, x, m, d);
             layerNorm(xb, x, m, b.ln2());
+            seen(ActivationObserver.Point.LN2, l, xb, m, d);
             matmul(hidden, xb, m, b.mlpFc());
+            seen(ActivationObserver.Point.FC, l, hidden, m, c.nInner());
             for (int i = 0; i < hidden.length; i++) hidden[i] = gelu(hidden[i]);
+            seen(ActivationObserver.Point.GELU, l, hidden, m, c.nInner());
             matmul(delta, hidden, m, b.mlpProj());
             for (int i = 0; i < m * d; i++) x[i] += delta[i];
         }
         position = pos + m;
+        seen(ActivationObserver.Point.RESIDUAL, c.nLayer(), x, m, d);
 
         int first = allLogits ? 0 : m - 1;
         int rows = m - first;
         float[] last = new float[rows * d];
         System.arraycopy(x, first * d, last, 0, rows * d);
         layerNorm(last, last, rows, w.lnF());
+        seen(ActivationObserver.Point.LN_F, c.nLayer(), last, rows, d);
         Linear head = new Linear(d, c.vocabSize(), w.lmHead(), null);
         float[] logits = new float[rows * c.vocabSize()];
         matmul(logits, last, rows, head);
+        seen(ActivationObserver.Point.LOGITS, c.nLayer(), logits, rows, c.vocabSize());
         float[][] out = new float[rows][];
         for (int r = 0; r < rows; r++) {
             out[r] = new float[c.vocabSize()];

@@ -1,0 +1,126 @@
+package dev.fpgallm.emu;
+
+import dev.fpgallm.npu.Access;
+import dev.fpgallm.npu.Isa;
+import dev.fpgallm.npu.LaunchReport;
+import dev.fpgallm.npu.NpuMemory;
+import dev.fpgallm.xrt.BufferObject;
+import dev.fpgallm.xrt.Run;
+import dev.fpgallm.xrt.RunState;
+import dev.fpgallm.xrt.XrtException;
+import java.time.Duration;
+
+/**
+ * A run of npu_top. The launch executes inside {@link #start()} (the emulator has no second clock to run on), so
+ * {@link #waitFor} finds it done. Its statistics stay available as {@link #lastReport()}.
+ */
+public final class EmulatedRun implements Run {
+    private final EmulatedDevice device;
+    private final EmulatedBuffer[] buffers = new EmulatedBuffer[Isa.BUFFER_ARGS];
+    private final long[] scalars = new long[Isa.ARG_COUNT];
+    private final boolean[] set = new boolean[Isa.ARG_COUNT];
+    private final NpuMemory memory = new NpuMemory();
+    private RunState state = RunState.NEW;
+    private LaunchReport lastReport;
+    private boolean closed;
+
+    EmulatedRun(EmulatedDevice device) {
+        this.device = device;
+    }
+
+    @Override
+    public void setArg(int index, BufferObject buffer) {
+        open();
+        if (index < 0 || index >= Isa.BUFFER_ARGS)
+            throw new XrtException("argument " + index + " of npu_top is not a buffer argument");
+        if (!(buffer instanceof EmulatedBuffer b)) throw new XrtException("argument " + index + ": not an emulated buffer");
+        int expected = EmulatedDevice.groupOf(index);
+        if (device.isStrict() && b.group() != expected)
+            throw new XrtException("argument " + index + " (" + Isa.ARG_NAMES[index] + ") is connected to memory group "
+                    + expected + " (" + EmulatedDevice.PORTS.get(expected) + ") but its buffer was allocated in group "
+                    + b.group() + " (" + EmulatedDevice.PORTS.get(b.group()) + ")");
+        buffers[index] = b;
+        set[index] = true;
+    }
+
+    @Override
+    public void setArg(int index, int value) {
+        setScalar(index, Integer.toUnsignedLong(value));
+    }
+
+    @Override
+    public void setArg(int index, long value) {
+        if (value < 0 || value > 0xFFFFFFFFL)
+            throw new XrtException("argument " + index + " of npu_top is 32 bits wide; " + value + " does not fit");
+        setScalar(index, value);
+    }
+
+    private void setScalar(int index, long value) {
+        open();
+        if (index < Isa.BUFFER_ARGS || index >= Isa.ARG_COUNT)
+            throw new XrtException("argument " + index + " of npu_top is not a scalar argument");
+        scalars[index] = value;
+        set[index] = true;
+    }
+
+    @Override
+    public void start() {
+        open();
+        for (int i = 0; i < Isa.ARG_COUNT; i++)
+            if (!set[i]) throw new XrtException("npu_top argument " + i + " (" + Isa.ARG_NAMES[i] + ") was never set");
+        for (int i = 0; i < Isa.BUFFER_ARGS; i++) memory.set(i, buffers[i].deviceBytes());
+        state = RunState.RUNNING;
+        try {
+            lastReport = device.npu().launch(memory, (int) scalars[Isa.ARG_POSITION], (int) scalars[Isa.ARG_N_TOKENS],
+                    (int) scalars[Isa.ARG_FLAGS], device.isStrict() ? this::observe : null);
+        } catch (IllegalArgumentException e) {
+            state = RunState.ERROR;
+            throw new XrtException("npu_top: " + e.getMessage());
+        } catch (XrtException e) {
+            state = RunState.ERROR;
+            throw e;
+        }
+        buffers[Isa.ARG_STATUS].valid.add(0, Isa.STATUS_BYTES);
+        state = RunState.COMPLETED;
+    }
+
+    /** Strict mode: every byte read must hold data the host synced or the kernel wrote. */
+    private void observe(int instruction, dev.fpgallm.npu.Instruction op, Access a) {
+        EmulatedBuffer b = buffers[a.arg()];
+        if (a.write()) {
+            b.valid.add(a.from(), a.to());
+            return;
+        }
+        long bad = b.valid.firstInvalid(a.from(), a.to());
+        if (bad >= 0)
+            throw new XrtException("strict emulator: instruction " + instruction + " (" + op.getClass().getSimpleName()
+                    + ") reads byte " + bad + " of argument " + a.arg() + " (" + Isa.ARG_NAMES[a.arg()]
+                    + "), which the host never synced to the device (a missing sync)");
+    }
+
+    @Override
+    public RunState waitFor(Duration timeout) {
+        open();
+        return state;
+    }
+
+    @Override
+    public RunState state() {
+        open();
+        return state;
+    }
+
+    /** Statistics of the last launch (status, per-instruction work and traffic, predicted board cycles). */
+    public LaunchReport lastReport() {
+        return lastReport;
+    }
+
+    private void open() {
+        if (closed) throw new IllegalStateException("run of npu_top is closed");
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+    }
+}

@@ -1,0 +1,196 @@
+package dev.fpgallm.compiler;
+
+import dev.fpgallm.model.Block;
+import dev.fpgallm.model.Gpt2Config;
+import dev.fpgallm.model.Gpt2Weights;
+import dev.fpgallm.model.LayerNormWeights;
+import dev.fpgallm.model.Linear;
+import dev.fpgallm.npu.Attention;
+import dev.fpgallm.npu.Gemm;
+import dev.fpgallm.npu.Instruction;
+import dev.fpgallm.npu.Isa;
+import dev.fpgallm.npu.LayerNorm;
+import dev.fpgallm.npu.Program;
+import dev.fpgallm.npu.ProgramHeader;
+import dev.fpgallm.quant.ActivationScales;
+import dev.fpgallm.quant.Precision;
+import dev.fpgallm.quant.Requantizer;
+import dev.fpgallm.reference.ReferenceModel;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Compiles a GPT-2 into one NPU program. Per layer:
+ * <pre>
+ *   LAYERNORM  resA -> norm            (ln_1)
+ *   GEMM       norm -> qkv             (c_attn; Q, K, V each with its own scale)
+ *   ATTENTION  qkv  -> ctx             (appends K, V to layer l's cache)
+ *   GEMM       ctx  -> resB  + resA    (attn c_proj, residual fused)
+ *   LAYERNORM  resB -> norm            (ln_2)
+ *   GEMM       norm -> hidden, GELU    (c_fc, GELU by table)
+ *   GEMM       hidden -> resA + resB   (mlp c_proj, residual fused)
+ * </pre>
+ * then LAYERNORM resA -> norm (ln_f, last row only when generating) and the LM-head GEMM -> logits (INT32).
+ * The same program serves a prefill of any M <= maxTokens tokens and every decode step: M and the position are
+ * kernel arguments.
+ */
+public final class NpuCompiler {
+    private static final double LOG2E = 1.0 / Math.log(2);
+
+    /**
+     * @param maxTokens the most rows one launch may carry (the longest prefill)
+     * @param maxSeq    KV-cache positions
+     * @param allLogits compute logits for every row (the {@code logits --prefill} case) instead of the last one
+     */
+    public record Options(int maxTokens, int maxSeq, boolean allLogits) {
+    }
+
+    private final Gpt2Config c;
+    private final Gpt2Weights w;
+    private final ActivationScales s;
+    private final Options options;
+    private final ParamsWriter params = new ParamsWriter();
+    private final int narrow;
+
+    private NpuCompiler(Gpt2Weights w, ActivationScales s, Options options) {
+        this.c = w.config();
+        this.w = w;
+        this.s = s;
+        this.options = options;
+        this.narrow = s.precision() == Precision.W8A8 ? Isa.OUT_INT8 : Isa.OUT_INT16;
+    }
+
+    public static CompiledModel compile(Gpt2Weights w, ActivationScales s, Options options) {
+        if (options.maxTokens() < 1 || options.maxTokens() > options.maxSeq())
+            throw new IllegalArgumentException("maxTokens " + options.maxTokens() + " outside 1..maxSeq " + options.maxSeq());
+        return new NpuCompiler(w, s, options).compile();
+    }
+
+    private CompiledModel compile() {
+        int d = c.nEmbd(), layers = c.nLayer(), vocabPadded = MemoryPlan.padVocab(c.vocabSize());
+        // Weights: each matrix at the same offset in all four buffers.
+        long perLayer = WeightPacker.bytesPerBuffer(3 * d, d) + WeightPacker.bytesPerBuffer(d, d)
+                + WeightPacker.bytesPerBuffer(4 * d, d) + WeightPacker.bytesPerBuffer(d, 4 * d);
+        long weightBytes = perLayer * layers + WeightPacker.bytesPerBuffer(vocabPadded, d);
+        if (weightBytes > Integer.MAX_VALUE - 16)
+            throw new IllegalArgumentException("model too large for the emulator's 2 GiB buffers");
+        byte[][] weights = new byte[4][(int) weightBytes];
+
+        MemoryPlan probe = MemoryPlan.of(c, options.maxTokens(), options.maxSeq(), 1, 0, 0, 0);
+        List<Instruction> program = new ArrayList<>();
+        long wOff = 0;
+        for (int l = 0; l < layers; l++) {
+            Block b = w.blocks().get(l);
+            program.add(layerNorm(Isa.ROWS_ALL, b.ln1(), s.residual()[l], s.ln1()[l], probe.resA(), probe.norm(), probe.dStride()));
+            // Q, K and V segments each keep their own output scale.
+            double[] qkvOut = new double[3 * d];
+            for (int i = 0; i < d; i++) {
+                qkvOut[i] = s.q()[l];
+                qkvOut[d + i] = s.k()[l];
+                qkvOut[2 * d + i] = s.v()[l];
+            }
+            program.add(gemm(weights, wOff, b.attnQkv(), Isa.ROWS_ALL, narrow, s.ln1()[l], qkvOut, probe.norm(),
+                    probe.dStride(), probe.qkv(), probe.qkvStride(), null, 0, 0, 0));
+            wOff += WeightPacker.bytesPerBuffer(3 * d, d);
+            program.add(attention(l, probe));
+            program.add(gemm(weights, wOff, b.attnProj(), Isa.ROWS_ALL, Isa.OUT_INT16, s.attention()[l],
+                    fill(d, s.mid()[l]), probe.ctx(), probe.dStride(), probe.resB(), probe.dStride(), null,
+                    probe.resA(), Requantizer.of(s.residual()[l] / s.mid()[l]), 0));
+            wOff += WeightPacker.bytesPerBuffer(d, d);
+            program.add(layerNorm(Isa.ROWS_ALL, b.ln2(), s.mid()[l], s.ln2()[l], probe.resB(), probe.norm(), probe.dStride()));
+            // The pre-activation is requantized to INT16 at the fc scale; the GELU table maps it to the output type.
+            program.add(gemm(weights, wOff, b.mlpFc(), Isa.ROWS_ALL, narrow, s.ln2()[l], fill(4 * d, s.fc()[l]),
+                    probe.norm(), probe.dStride(), probe.hidden(), probe.hiddenStride(), geluTable(s.fc()[l], s.gelu()[l]),
+                    0, 0, 0));
+            wOff += WeightPacker.bytesPerBuffer(4 * d, d);
+            program.add(gemm(weights, wOff, b.mlpProj(), Isa.ROWS_ALL, Isa.OUT_INT16, s.gelu()[l],
+                    fill(d, s.residual()[l + 1]), probe.hidden(), probe.hiddenStride(), probe.resA(), probe.dStride(),
+                    null, probe.resB(), Requantizer.of(s.mid()[l] / s.residual()[l + 1]), 0));
+            wOff += WeightPacker.bytesPerBuffer(d, 4 * d);
+        }
+        boolean all = options.allLogits();
+        program.add(layerNorm(all ? Isa.ROWS_ALL : Isa.ROWS_LAST, w.lnF(), s.residual()[layers], s.lnF(), probe.resA(),
+                probe.norm(), probe.dStride()));
+        Linear head = new Linear(d, c.vocabSize(), w.lmHead(), null);
+        program.add(gemm(weights, wOff, head, all ? Isa.ROWS_ALL : Isa.ROWS_FIRST, Isa.OUT_INT32, s.lnF(),
+                fill(vocabPadded, s.logit()), probe.norm(), probe.dStride(), 0, probe.logitStride(), null, 0, 0, vocabPadded));
+
+        int logitRows = all ? options.maxTokens() : 1;
+        long programBytes = 4L * (Isa.HEADER_WORDS + Isa.INSTRUCTION_WORDS * program.size());
+        MemoryPlan plan = MemoryPlan.of(c, options.maxTokens(), options.maxSeq(), logitRows, weightBytes,
+                params.bytes(), programBytes);
+        ProgramHeader header = new ProgramHeader(program.size(), plan.weightsBytes(), plan.paramsBytes(),
+                plan.actBytes(), plan.kvBytes(), plan.logitsBytes(), options.maxTokens(), options.maxSeq());
+        return new CompiledModel(c, plan, new Program(header, program), weights, params.toBytes(), s);
+    }
+
+    /**
+     * Packs a layer's weights, writes its per-channel {bias, requantizer} records and returns the instruction.
+     *
+     * @param outScale  per output channel (padded length)
+     * @param gelu      GELU table (or null)
+     * @param rqRes     residual requantizer when resBase is used (0 = no residual)
+     * @param nPadded   output channels after padding (0 = layer.out())
+     */
+    private Gemm gemm(byte[][] weights, long wOff, Linear layer, int rows, int out, double inScale, double[] outScale,
+                      long xBase, int xStride, long yBase, int yStride, int[] gelu, long resBase, int rqRes, int nPadded) {
+        int n = nPadded > 0 ? nPadded : layer.out(), k = layer.in();
+        double[] ws = WeightPacker.pack(weights, wOff, layer.weight(), layer.out(), n, k);
+        int[] record = new int[2 * n];
+        for (int o = 0; o < n; o++) {
+            if (o >= layer.out()) continue; // padding channel: bias 0, multiplier 0
+            double accScale = inScale * ws[o];
+            double bias = layer.bias() == null ? 0 : layer.bias()[o] / accScale;
+            record[2 * o] = (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, Math.round(bias)));
+            record[2 * o + 1] = Requantizer.of(accScale / outScale[o]);
+        }
+        int pOff = params.append(record);
+        int geluOff = gelu == null ? 0 : params.append(gelu);
+        boolean residual = rqRes != 0;
+        return new Gemm(rows, out, gelu != null, residual, k, n, (int) xBase, xStride, (int) yBase, yStride, (int) wOff,
+                pOff, residual ? (int) resBase : 0, residual ? yStride : 0, residual ? rqRes : 0, geluOff);
+    }
+
+    private LayerNorm layerNorm(int rows, LayerNormWeights ln, double inScale, double outScale, long xBase, long yBase,
+                                int stride) {
+        int d = c.nEmbd();
+        double max = 1e-30;
+        for (int i = 0; i < d; i++) max = Math.max(max, Math.max(Math.abs(ln.gamma()[i]), Math.abs(ln.beta()[i])) / outScale);
+        // the largest shift that keeps every |g|, |b| below 2^30
+        int shift = Math.max(0, Math.min(63, 16 + (int) Math.floor(Math.log(Math.scalb(1.0, 30) / max) / Math.log(2)) - 1));
+        int[] record = new int[2 * d];
+        for (int i = 0; i < d; i++) {
+            record[2 * i] = (int) Math.round(Math.scalb(ln.gamma()[i] / outScale, shift - 16));
+            record[2 * i + 1] = (int) Math.round(Math.scalb(ln.beta()[i] / outScale, shift - 16));
+        }
+        long epsilon = Math.round((double) d * d * c.layerNormEpsilon() / (inScale * inScale));
+        if (epsilon >= Isa.MAX_LN_EPSILON)
+            throw new IllegalArgumentException("LayerNorm epsilon term " + epsilon + " too large: input scale " + inScale);
+        return new LayerNorm(rows, narrow, d, (int) xBase, stride, (int) yBase, stride, params.append(record), epsilon, shift);
+    }
+
+    private Attention attention(int l, MemoryPlan p) {
+        int d = c.nEmbd(), hd = c.headDim();
+        double scoreScale = s.q()[l] * s.k()[l] / Math.sqrt(hd) * LOG2E * 65536;
+        return new Attention(narrow, c.nHead(), hd, (int) p.qkv(), p.qkvStride(), (int) (p.qkv() + 2L * d),
+                (int) (p.qkv() + 4L * d), (int) p.keyCache()[l], (int) p.valueCache()[l], (int) p.ctx(), p.dStride(),
+                Requantizer.of(scoreScale), Requantizer.of(s.v()[l] / s.attention()[l]));
+    }
+
+    /** GELU at the 257 table points of isa.md 5.1, in the output's units, clamped to its range. */
+    private int[] geluTable(double inScale, double outScale) {
+        int[] t = new int[Isa.GELU_TABLE_WORDS];
+        long lo = narrow == Isa.OUT_INT8 ? -128 : -32768, hi = narrow == Isa.OUT_INT8 ? 127 : 32767;
+        for (int i = 0; i < t.length; i++) {
+            double x = (-32768 + 256.0 * i) * inScale;
+            t[i] = (int) Math.max(lo, Math.min(hi, Math.round(ReferenceModel.gelu((float) x) / outScale)));
+        }
+        return t;
+    }
+
+    private static double[] fill(int n, double v) {
+        double[] a = new double[n];
+        java.util.Arrays.fill(a, v);
+        return a;
+    }
+}

@@ -1,0 +1,108 @@
+package dev.fpgallm.quant;
+
+import dev.fpgallm.reference.ActivationObserver;
+
+/** Absolute maxima of every quantized activation, gathered while the FP32 reference runs calibration text. */
+public final class ActivationRanges implements ActivationObserver {
+    final double[] residual, mid, ln1, q, k, v, attention, ln2, fc, gelu;
+    double lnF, logits;
+    private final int d;
+
+    public ActivationRanges(int nLayer, int nEmbd) {
+        d = nEmbd;
+        residual = new double[nLayer + 1];
+        mid = new double[nLayer];
+        ln1 = new double[nLayer];
+        q = new double[nLayer];
+        k = new double[nLayer];
+        v = new double[nLayer];
+        attention = new double[nLayer];
+        ln2 = new double[nLayer];
+        fc = new double[nLayer];
+        gelu = new double[nLayer];
+    }
+
+    public int layers() {
+        return mid.length;
+    }
+
+    @Override
+    public void observe(Point point, int l, float[] x, int rows, int width) {
+        switch (point) {
+            case RESIDUAL -> residual[l] = Math.max(residual[l], absMax(x, rows, width, 0, width));
+            case RESIDUAL_MID -> mid[l] = Math.max(mid[l], absMax(x, rows, width, 0, width));
+            case LN1 -> ln1[l] = Math.max(ln1[l], absMax(x, rows, width, 0, width));
+            case QKV -> {
+                q[l] = Math.max(q[l], absMax(x, rows, width, 0, d));
+                k[l] = Math.max(k[l], absMax(x, rows, width, d, 2 * d));
+                v[l] = Math.max(v[l], absMax(x, rows, width, 2 * d, 3 * d));
+            }
+            case ATTENTION -> attention[l] = Math.max(attention[l], absMax(x, rows, width, 0, width));
+            case LN2 -> ln2[l] = Math.max(ln2[l], absMax(x, rows, width, 0, width));
+            case FC -> fc[l] = Math.max(fc[l], absMax(x, rows, width, 0, width));
+            case GELU -> gelu[l] = Math.max(gelu[l], absMax(x, rows, width, 0, width));
+            case LN_F -> lnF = Math.max(lnF, absMax(x, rows, width, 0, width));
+            case LOGITS -> logits = Math.max(logits, absMax(x, rows, width, 0, width));
+        }
+    }
+
+    public double logitsAbsMax() {
+        return logits;
+    }
+
+    /** The ranges as a JSON-ready map (for the calibration cache). */
+    public java.util.Map<String, Object> toMap() {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("d", (long) d);
+        m.put("residual", list(residual));
+        m.put("mid", list(mid));
+        m.put("ln1", list(ln1));
+        m.put("q", list(q));
+        m.put("k", list(k));
+        m.put("v", list(v));
+        m.put("attention", list(attention));
+        m.put("ln2", list(ln2));
+        m.put("fc", list(fc));
+        m.put("gelu", list(gelu));
+        m.put("ln_f", lnF);
+        m.put("logits", logits);
+        return m;
+    }
+
+    public static ActivationRanges fromMap(java.util.Map<String, Object> m) {
+        java.util.List<?> mids = (java.util.List<?>) m.get("mid");
+        ActivationRanges r = new ActivationRanges(mids.size(), ((Number) m.get("d")).intValue());
+        read(m, "residual", r.residual);
+        read(m, "mid", r.mid);
+        read(m, "ln1", r.ln1);
+        read(m, "q", r.q);
+        read(m, "k", r.k);
+        read(m, "v", r.v);
+        read(m, "attention", r.attention);
+        read(m, "ln2", r.ln2);
+        read(m, "fc", r.fc);
+        read(m, "gelu", r.gelu);
+        r.lnF = ((Number) m.get("ln_f")).doubleValue();
+        r.logits = ((Number) m.get("logits")).doubleValue();
+        return r;
+    }
+
+    private static java.util.List<Object> list(double[] a) {
+        java.util.List<Object> l = new java.util.ArrayList<>();
+        for (double v : a) l.add(v);
+        return l;
+    }
+
+    private static void read(java.util.Map<String, Object> m, String key, double[] into) {
+        java.util.List<?> l = (java.util.List<?>) m.get(key);
+        if (l == null || l.size() != into.length) throw new IllegalArgumentException("calibration entry " + key);
+        for (int i = 0; i < into.length; i++) into[i] = ((Number) l.get(i)).doubleValue();
+    }
+
+    private static double absMax(float[] x, int rows, int width, int from, int to) {
+        double m = 0;
+        for (int r = 0; r < rows; r++)
+            for (int i = from; i < to; i++) m = Math.max(m, Math.abs(x[r * width + i]));
+        return m;
+    }
+}
