@@ -78,7 +78,15 @@ class ValidateProjectTest(unittest.TestCase):
 
     def test_removed_document_is_named(self):
         (self.root / "docs" / "milestones.md").unlink()
-        self.assert_fails_with("file docs/milestones.md is missing", "docs/milestones.md cannot be read")
+        out = self.assert_fails_with("file docs/milestones.md is missing",
+                                     "sections of docs/milestones.md: docs/milestones.md is missing",
+                                     "milestone exit criteria: docs/milestones.md is missing",
+                                     "README.md: link to docs/milestones.md does not resolve")
+        self.assertEqual(1, out.count("docs/spec.md: link to milestones.md"), out)  # linked twice, reported once
+
+    def test_document_that_is_not_text_is_named(self):
+        (self.root / "docs" / "stack_decision.md").write_bytes(b"\xff\xfe# Board\n")
+        self.assert_fails_with("docs/stack_decision.md is not UTF-8 text")
 
     def test_removed_template_is_named(self):
         (self.root / "results" / "benchmark_template.csv").unlink()

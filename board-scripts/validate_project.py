@@ -107,33 +107,37 @@ def headings(text):
     return found
 
 
+def title_matches(heading, title):
+    """Numbering and case aside, the heading starts with the title's whole words."""
+    h, want = normalize(heading), normalize(title)
+    return h.startswith(want) and (len(h) == len(want) or not h[len(want)].isalnum())
+
+
 def has_heading(found, title):
-    want = normalize(title)
-    for _, h, _ in found:
-        h = normalize(h)
-        if h.startswith(want) and (len(h) == len(want) or not h[len(want)].isalnum()):
-            return True
-    return False
+    return any(title_matches(h, title) for _, h, _ in found)
 
 
 def section_body(text, title):
     """The lines under the first heading matching `title`, up to the next heading of the same or a higher level."""
     lines = text.splitlines()
     found = headings(text)
-    want = normalize(title)
     for n, (level, h, start) in enumerate(found):
-        h = normalize(h)
-        if h.startswith(want) and (len(h) == len(want) or not h[len(want)].isalnum()):
+        if title_matches(h, title):
             end = next((i for lv, _, i in found[n + 1:] if lv <= level), len(lines))
             return lines[start + 1:end]
     return None
 
 
 def read(root, rel):
+    """(text, None), or (None, why it cannot be read)."""
     try:
-        return (root / rel).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
+        return (root / rel).read_text(encoding="utf-8"), None
+    except FileNotFoundError:
+        return None, f"{rel} is missing"
+    except UnicodeDecodeError:
+        return None, f"{rel} is not UTF-8 text"
+    except OSError as e:
+        return None, f"{rel} cannot be read: {e.strerror}"
 
 
 def check_layout(root, report):
@@ -145,9 +149,9 @@ def check_layout(root, report):
 
 def check_sections(root, report):
     for doc, titles in REQUIRED_SECTIONS.items():
-        text = read(root, doc)
+        text, why = read(root, doc)
         if text is None:
-            report.check(f"sections of {doc}", [f"{doc} cannot be read (missing or not UTF-8)"])
+            report.check(f"sections of {doc}", [why])
             continue
         found = headings(text)
         missing = [t for t in titles if not has_heading(found, t)]
@@ -158,9 +162,9 @@ def check_sections(root, report):
 def check_milestone_exits(root, report):
     """Every week names a verifiable exit criterion: a line starting 'Exit' that holds a `command`."""
     doc = "docs/milestones.md"
-    text = read(root, doc)
+    text, why = read(root, doc)
     if text is None:
-        report.check("milestone exit criteria", [f"{doc} cannot be read"])
+        report.check("milestone exit criteria", [why])
         return
     problems = []
     for n in range(1, 13):
@@ -175,9 +179,9 @@ def check_milestone_exits(root, report):
 
 def check_prompt_inputs(root, report):
     """Every {{INPUT}} of the prompt template has a filled-in value in spec_input_filled.md."""
-    template, filled = read(root, "docs/spec_prompt_template.md"), read(root, "docs/spec_input_filled.md")
+    (template, why_t), (filled, why_f) = read(root, "docs/spec_prompt_template.md"), read(root, "docs/spec_input_filled.md")
     if template is None or filled is None:
-        report.check("template inputs filled", ["docs/spec_prompt_template.md or docs/spec_input_filled.md cannot be read"])
+        report.check("template inputs filled", [why for why in (why_t, why_f) if why])
         return
     names = sorted(set(re.findall(r"\{\{([A-Z0-9_]+)\}\}", template)))
     values = {}
@@ -196,10 +200,10 @@ def check_links(root, report):
     """Relative links in the required documents point at files or folders that exist."""
     problems = []
     for doc in REQUIRED_SECTIONS:
-        text = read(root, doc)
+        text, _ = read(root, doc)
         if text is None:
-            continue
-        for target in LINK.findall(text):
+            continue  # reported by the section check
+        for target in dict.fromkeys(LINK.findall(text)):  # each target once, in order
             if re.match(r"^[a-z][a-z0-9+.-]*:", target, re.IGNORECASE) or target.startswith("#"):
                 continue  # http:, https:, mailto: and in-page anchors
             path = target.split("#", 1)[0]
