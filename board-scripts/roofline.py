@@ -19,6 +19,7 @@ VOCAB_PADDED = 50304  # docs/isa.md 3.2: N % 64 == 0, padding channels are zero 
 # Board (K26 data sheet DS987; Manev et al., FPT 2019, for the efficiency).
 DDR_BYTES_PER_SEC = 64 // 8 * 2400e6  # 64-bit DDR4-2400: 19.2 GB/s theoretical
 HP_PORTS, HP_PORT_BYTES = 4, 128 // 8  # weights0..3 on HP0..HP3, 128-bit each (docs/isa.md section 2)
+HPC_PORT_BYTES = 128 // 8  # act and kv share HPC0, 128-bit (docs/isa.md section 2)
 PL_DDR_EFFICIENCY = 0.75  # measured PL->PS-DDR efficiency on ZCU102 (92.5 % on Ultra96)
 ALVEO_DDR_BANKS = 4  # Alveo U200/U250: four DDR4-2400 banks (AMD Vitis tutorial XD099, "Alveo Overview")
 
@@ -72,6 +73,9 @@ def main(argv):
     row(f"DDR4 at {PL_DDR_EFFICIENCY:.0%} efficiency, weights", DDR_BYTES_PER_SEC * PL_DDR_EFFICIENCY, streamed, "GB/s  ")
     row(f"DDR4 at {PL_DDR_EFFICIENCY:.0%}, weights + KV at S", DDR_BYTES_PER_SEC * PL_DDR_EFFICIENCY, streamed + kv_bytes, "GB/s  ")
     row(f"{HP_PORTS} HP ports x {HP_PORT_BYTES * 8} bit at the kernel clock", hp_bytes_per_sec, streamed, "GB/s  ")
+    # Instructions run one after another, so ATTENTION's KV reads on HPC0 add to the GEMMs' weight time.
+    serial = streamed / hp_bytes_per_sec + kv_bytes / (HPC_PORT_BYTES * clock)
+    row("HP ports for weights, then KV at S on HPC0", streamed / serial, streamed, "GB/s  ")
     row(f"{HP_PORTS} HP ports at {PL_DDR_EFFICIENCY:.0%} (assumed)", hp_bytes_per_sec * PL_DDR_EFFICIENCY, streamed, "GB/s  ")
     row(f"Alveo U200/U250: {ALVEO_DDR_BANKS} DDR4 banks, theoretical", ALVEO_DDR_BANKS * DDR_BYTES_PER_SEC, streamed,
         "GB/s  ")
