@@ -323,6 +323,8 @@ def main(argv):
     p.add_argument("--timeout", type=float, default=900,
                    help="seconds the smoke may take, including a first build of the jar (default 900)")
     a = p.parse_args(argv)
+    if not a.timeout > 0:
+        p.error("--timeout must be a positive number of seconds")
     root = a.root.resolve()
     if not root.is_dir():
         print(f"validate_project: --root {a.root} is not a folder", file=sys.stderr)
