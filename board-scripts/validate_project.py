@@ -21,6 +21,8 @@ from pathlib import Path
 # The design card's top-level layout (hls-kernels and board-scripts included: the board flow lives there).
 REQUIRED_DIRS = ["runtime", "ffi-bindings", "emulator", "hls-kernels", "board-scripts", "docs", "results"]
 
+WEEKS = 12  # docs/milestones.md: one section per week, each with an exit command
+
 REQUIRED_FILES = [
     "pom.xml", "README.md", "fpga-llm", "mvnw", ".ci/run",
     "docs/spec.md", "docs/milestones.md", "docs/stack_decision.md", "docs/spec_prompt_template.md",
@@ -37,7 +39,7 @@ REQUIRED_SECTIONS = {
         "Assumptions", "Goals", "Scope", "Model, inputs and KPIs", "Board candidates", "Decided stack", "System",
         "Deliverables", "Definition of done", "Accuracy/performance trade-offs", "Performance estimate", "Risks",
     ],
-    "docs/milestones.md": [f"Week {n}" for n in range(1, 13)],
+    "docs/milestones.md": [f"Week {n}" for n in range(1, WEEKS + 1)],
     "docs/stack_decision.md": [
         "Board", "Toolchain", "Native interface", "javacpp", "ONNX Runtime", "Tokenizer", "Command line", "Tests",
         "Dependencies",
@@ -156,7 +158,7 @@ def check_sections(root, report):
         found = headings(text)
         missing = [t for t in titles if not has_heading(found, t)]
         problems = [f"{doc}: missing section '{t}' (a heading such as '## {t}')" for t in missing]
-        report.check(f"sections of {doc}", problems, f"{len(titles)} required sections present")
+        report.check(f"sections of {doc}", problems, f"all {len(titles)} required sections present")
 
 
 def check_milestone_exits(root, report):
@@ -167,14 +169,14 @@ def check_milestone_exits(root, report):
         report.check("milestone exit criteria", [why])
         return
     problems = []
-    for n in range(1, 13):
+    for n in range(1, WEEKS + 1):
         body = section_body(text, f"Week {n}")
         if body is None:
             continue  # reported by the section check
         exits = [l for l in body if re.match(r"^\s*([-*]\s+)?(\*\*)?exit", l, re.IGNORECASE)]
         if not any("`" in l for l in exits):
             problems.append(f"{doc}: Week {n} has no exit criterion (a line 'Exit: `command` ...')")
-    report.check("milestone exit criteria", problems, "12 weeks, each with an exit command")
+    report.check("milestone exit criteria", problems, f"{WEEKS} weeks, each with an exit command")
 
 
 def check_prompt_inputs(root, report):
