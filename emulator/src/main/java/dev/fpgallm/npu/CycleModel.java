@@ -55,4 +55,23 @@ public final class CycleModel {
     public double seconds(long cycles) {
         return cycles / board.clockHz();
     }
+
+    /** Instruction classes the breakdown reports. */
+    public enum Kind { GEMM, LM_HEAD, ATTENTION, LAYERNORM }
+
+    public static Kind kind(Instruction i) {
+        return switch (i) {
+            case Gemm g -> g.toLogits() ? Kind.LM_HEAD : Kind.GEMM;
+            case Attention a -> Kind.ATTENTION;
+            case LayerNorm n -> Kind.LAYERNORM;
+        };
+    }
+
+    /** Predicted cycles of one launch of a program, per instruction class. */
+    public java.util.EnumMap<Kind, Long> breakdown(java.util.List<Instruction> program, Launch launch) {
+        java.util.EnumMap<Kind, Long> m = new java.util.EnumMap<>(Kind.class);
+        for (Kind k : Kind.values()) m.put(k, 0L);
+        for (Instruction i : program) m.merge(kind(i), cycles(i, launch), Long::sum);
+        return m;
+    }
 }

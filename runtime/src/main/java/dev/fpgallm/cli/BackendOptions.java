@@ -42,10 +42,13 @@ public final class BackendOptions {
     }
 
     public Backend open(Gpt2Weights weights, ModelOptions model, PrintWriter err, boolean allLogits) {
-        return Backends.open(backend, weights, new Backends.Options(model.maxSeq, Precision.parse(precision),
-                exactSoftmax(), allLogits, line -> {
-                    err.println(line);
-                    err.flush();
-                }));
+        return Backends.open(backend, weights, options(model, err, allLogits));
+    }
+
+    public Backends.Options options(ModelOptions model, PrintWriter err, boolean allLogits) {
+        return new Backends.Options(model.maxSeq, Precision.parse(precision), exactSoftmax(), allLogits, line -> {
+            err.println(line);
+            err.flush();
+        });
     }
 }

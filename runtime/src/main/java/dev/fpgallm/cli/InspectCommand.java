@@ -1,6 +1,14 @@
 package dev.fpgallm.cli;
 
+import dev.fpgallm.backend.Backends;
+import dev.fpgallm.compiler.CompiledModel;
 import dev.fpgallm.model.CheckpointLoader;
+import dev.fpgallm.model.Gpt2Weights;
+import dev.fpgallm.npu.BoardModel;
+import dev.fpgallm.npu.CycleModel;
+import dev.fpgallm.npu.Isa;
+import dev.fpgallm.npu.Launch;
+import java.util.Locale;
 import dev.fpgallm.model.DType;
 import dev.fpgallm.model.Gpt2Config;
 import dev.fpgallm.model.ModelStore;
@@ -15,12 +23,14 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "inspect", mixinStandardHelpOptions = true,
-        description = "Print a model's config, parameter count and weight bytes per dtype.")
+        description = "Print a model's config, parameter count, weight bytes per dtype, and its NPU memory plan, program and predicted step time.")
 final class InspectCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
     @Mixin
     ModelOptions modelOptions;
+    @Mixin
+    BackendOptions backendOptions;
 
     @Override
     public Integer call() {
@@ -39,9 +49,41 @@ final class InspectCommand implements Callable<Integer> {
                 acc[2] += t.end() - t.begin();
             }
         }
-        out.println("weights file: " + CheckpointLoader.WEIGHTS);
+        boolean untied;
+        try (SafetensorsFile st = SafetensorsFile.open(source.folder().resolve(CheckpointLoader.WEIGHTS))) {
+            untied = st.has("lm_head.weight");
+        }
+        out.println("weights file: " + CheckpointLoader.WEIGHTS + (untied
+                ? String.format(" (with an untied lm_head: +%,d parameters)", (long) config.vocabSize() * config.nEmbd())
+                : " (LM head tied to wte)"));
         for (Map.Entry<DType, long[]> e : perType.entrySet())
             out.printf("  %-5s %4d tensors, %,15d values, %,15d bytes%n", e.getKey(), e.getValue()[0], e.getValue()[1], e.getValue()[2]);
+        npu(out);
         return Main.EXIT_OK;
+    }
+
+    /** The NPU view: memory plan, program, and the cycle model's decode-step prediction at the longest position. */
+    private void npu(PrintWriter out) {
+        backendOptions.check();
+        Gpt2Weights weights = modelOptions.load(spec.commandLine().getErr());
+        CompiledModel m = Backends.compile(weights, backendOptions.options(modelOptions, spec.commandLine().getErr(), false));
+        out.println("NPU memory plan (" + m.scales().precision().label() + ", max " + m.plan().maxSeq() + " positions):");
+        out.print(m.plan().describe());
+        out.println("NPU program:");
+        out.print(m.describeProgram());
+        CycleModel model = new CycleModel(BoardModel.kv260());
+        int pos = m.plan().maxSeq() - 1;
+        Launch decode = new Launch(m.program().header(), pos, 1, backendOptions.exactSoftmax() ? Isa.FLAG_SOFTMAX_EXACT : 0);
+        EnumMap<CycleModel.Kind, Long> cycles = model.breakdown(m.program().instructions(), decode);
+        double launchMs = 1000 * model.board().launchOverheadSeconds();
+        double total = launchMs;
+        for (long c : cycles.values()) total += 1000 * model.seconds(c);
+        out.printf(Locale.ROOT, "predicted KV260 decode step at position %d (cycle model, %.0f MHz): %.3f ms = %.1f tokens/s%n",
+                pos, model.board().clockHz() / 1e6, total, 1000 / total);
+        for (Map.Entry<CycleModel.Kind, Long> e : cycles.entrySet()) {
+            double ms = 1000 * model.seconds(e.getValue());
+            out.printf(Locale.ROOT, "  %-10s %8.3f ms  %5.1f %%%n", e.getKey(), ms, 100 * ms / total);
+        }
+        out.printf(Locale.ROOT, "  %-10s %8.3f ms  %5.1f %%%n", "launch", launchMs, 100 * launchMs / total);
     }
 }

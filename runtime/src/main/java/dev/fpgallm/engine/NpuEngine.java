@@ -252,6 +252,13 @@ public final class NpuEngine implements Backend {
         return Double.isNaN(lastPredictedMillis) ? OptionalDouble.empty() : OptionalDouble.of(lastPredictedMillis);
     }
 
+    /** Syncs a whole buffer back from the device and returns a copy of it (diagnostics and tests). */
+    public byte[] deviceBytes(int arg) {
+        BufferObject b = buffers[arg];
+        b.sync(SyncDirection.FROM_DEVICE);
+        return b.map().toArray(ValueLayout.JAVA_BYTE);
+    }
+
     private void closeBuffers() {
         for (int i = 0; i < buffers.length; i++) {
             if (buffers[i] != null) buffers[i].close();

@@ -54,10 +54,20 @@ class CliTest {
         assertEquals(List.of(464L, 3280L, 318L), m.get("prompt_ids"));
         assertEquals(6, ((List<?>) m.get("output_ids")).size());
         Map<?, ?> metrics = (Map<?, ?>) m.get("metrics");
-        assertEquals("ref", metrics.get("backend"));
+        assertEquals("emu", metrics.get("backend"));
+        assertTrue(((Number) metrics.get("predicted_kv260_latency_per_token_ms")).doubleValue() > 0);
         assertEquals(7L, metrics.get("seed"));
         assertTrue(((Number) metrics.get("prefill_ms")).doubleValue() > 0);
         assertEquals(m.get("output_ids"), Json.parseObject(b.out().strip()).get("output_ids"), "same seed, same tokens");
+    }
+
+    @Test
+    void referenceBackendGeneratesTheSameGreedyTextOnTiny() {
+        CliRunner emu = CliRunner.run("generate", "--model", "tiny", "--max-new-tokens", "8", "--json", "Hello");
+        CliRunner ref = CliRunner.run("generate", "--model", "tiny", "--backend", "ref", "--max-new-tokens", "8", "--json", "Hello");
+        assertEquals(0, ref.code(), ref.err());
+        assertEquals(Json.parseObject(ref.out().strip()).get("output_ids"), Json.parseObject(emu.out().strip()).get("output_ids"));
+        assertTrue(emu.err().contains("calibrat") || emu.err().contains("synthetic"), emu.err());
     }
 
     @Test
