@@ -23,6 +23,13 @@ public final class NpuMemory {
         return buffers[arg];
     }
 
+    /** A deep copy: every buffer cloned. */
+    public NpuMemory copy() {
+        NpuMemory m = new NpuMemory();
+        for (int i = 0; i < Isa.BUFFER_ARGS; i++) m.buffers[i] = buffers[i] == null ? null : buffers[i].clone();
+        return m;
+    }
+
     public byte[] weights(int port) {
         return buffers[Isa.ARG_WEIGHTS0 + port];
     }

@@ -34,7 +34,6 @@ import java.util.OptionalDouble;
  * The KV cache never leaves device memory; the position is all the host tracks.
  */
 public final class NpuEngine implements Backend {
-    private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final Duration TIMEOUT = Duration.ofSeconds(120);
 
@@ -42,7 +41,6 @@ public final class NpuEngine implements Backend {
     private final Device device;
     private final boolean ownsDevice;
     private final CompiledModel model;
-    private final Gpt2Weights weights;
     private final MemoryPlan plan;
     private final int flags;
     private final CycleModel cycleModel;
@@ -50,7 +48,7 @@ public final class NpuEngine implements Backend {
     private final Kernel kernel;
     private final Run run;
     private final float[] logits;
-    private final float[] embedding;
+    private final Embedding embedding;
     private int position;
     private double lastPredictedMillis = Double.NaN;
 
@@ -63,12 +61,11 @@ public final class NpuEngine implements Backend {
         this.device = device;
         this.ownsDevice = ownsDevice;
         this.model = model;
-        this.weights = weights;
         this.plan = model.plan();
         this.flags = exactSoftmax ? Isa.FLAG_SOFTMAX_EXACT : 0;
         this.cycleModel = new CycleModel(board);
         this.logits = new float[model.config().vocabSize()];
-        this.embedding = new float[model.config().nEmbd()];
+        this.embedding = new Embedding(weights, model);
         Kernel k = null;
         Run r = null;
         try {
@@ -197,21 +194,7 @@ public final class NpuEngine implements Backend {
 
     /** One step: embed, sync in, run once, sync the status back. */
     private void launch(int[] tokens, int from, int n) {
-        Gpt2Config c = model.config();
-        int d = c.nEmbd();
-        MemorySegment act = buffers[Isa.ARG_ACT].map();
-        double inv = 1.0 / model.inputScale();
-        for (int r = 0; r < n; r++) {
-            int token = tokens[from + r];
-            if (token < 0 || token >= c.vocabSize()) throw new IllegalArgumentException("token id " + token + " outside the vocabulary");
-            int pos = position + r;
-            for (int i = 0; i < d; i++) embedding[i] = weights.wte()[token * d + i] + weights.wpe()[pos * d + i];
-            long row = plan.resA() + (long) r * plan.dStride();
-            for (int i = 0; i < d; i++) {
-                long q = Math.round(embedding[i] * inv);
-                act.set(SHORT, row + 2L * i, (short) Math.max(-32768, Math.min(32767, q)));
-            }
-        }
+        embedding.write(buffers[Isa.ARG_ACT].map(), tokens, from, n, position);
         buffers[Isa.ARG_ACT].sync(SyncDirection.TO_DEVICE, (long) n * plan.dStride(), plan.resA());
         run.setArg(Isa.ARG_POSITION, position);
         run.setArg(Isa.ARG_N_TOKENS, n);

@@ -1,0 +1,53 @@
+package dev.fpgallm.cli;
+
+import dev.fpgallm.UserError;
+import dev.fpgallm.npu.BoardModel;
+import dev.fpgallm.npu.Npu;
+import dev.fpgallm.npu.NpuCase;
+import dev.fpgallm.npu.VectorFile;
+import dev.fpgallm.vectors.VectorSet;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "npu-vectors", mixinStandardHelpOptions = true,
+        description = "Write .npuv test vectors (inputs and the emulator's outputs) for the C++ kernel's testbench: "
+                + "every instruction, edge and error cases, and tiny-model prefill and decode steps.")
+final class NpuVectorsCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Folder for the .npuv files (created).")
+    Path out;
+
+    @Option(names = "--seed", defaultValue = "1", paramLabel = "S", description = "Seed of the random cases (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--random", defaultValue = "8", paramLabel = "N", description = "Random cases per instruction kind (default ${DEFAULT-VALUE}).")
+    int random;
+
+    @Override
+    public Integer call() throws IOException {
+        if (random < 0) throw new UserError("--random must be >= 0");
+        if (Files.exists(out) && !Files.isDirectory(out)) throw new UserError(out + " is not a folder");
+        Files.createDirectories(out);
+        List<NpuCase> cases;
+        try (Npu npu = new Npu(Runtime.getRuntime().availableProcessors(), BoardModel.kv260())) {
+            cases = VectorSet.standard(seed, random, npu);
+            try (ProgressBar bar = new ProgressBar(spec.commandLine().getErr(), "writing vectors", cases.size())) {
+                for (NpuCase c : cases) {
+                    VectorFile.write(out.resolve(c.name() + ".npuv"), c, c.runOn(npu));
+                    bar.step();
+                }
+            }
+        }
+        spec.commandLine().getOut().println("wrote " + cases.size() + " vectors to " + out);
+        return Main.EXIT_OK;
+    }
+}
