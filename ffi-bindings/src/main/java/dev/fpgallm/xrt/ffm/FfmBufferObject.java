@@ -13,6 +13,7 @@ import java.util.Objects;
  * an arena this buffer owns: closing the buffer closes the arena first, so a view kept past close throws instead of
  * touching freed memory. Offsets and sizes are checked here, before XRT (2.13's no-op driver does not check them).
  */
+@SuppressWarnings("restricted") // sizing XRT's mapped pointer to the buffer needs reinterpret
 final class FfmBufferObject extends NativeHandle implements BufferObject {
     /** Heap data goes to xrtBOWrite/xrtBORead through a native staging buffer of at most this many bytes. */
     private static final long STAGING_BYTES = 1 << 20;

@@ -19,6 +19,7 @@ import java.util.Optional;
  * Every failure to find XRT, its driver or a device is an {@link XrtSetupException} whose message says what is
  * missing, raised before XRT is called whenever XRT itself would abort the process instead.
  */
+@SuppressWarnings("restricted") // loads the driver to call its xclProbe
 public final class XrtDevices {
     /** A device XRT reports; {@code driver} is the library that drives it. */
     public record Info(int index, String driver) {
@@ -55,7 +56,7 @@ public final class XrtDevices {
             return devices;
         }
         // No probe to ask: a device is there if device 0 opens.
-        try (Device device = open(0, options)) {
+        try (Device _ = open(0, options)) {
             devices.add(new Info(0, xrt.location));
         } catch (XrtSetupException none) {
             // no device

@@ -28,6 +28,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * call, its arguments and the errno XRT left. Libraries stay loaded for the life of the process: XRT starts threads
  * and registers drivers that must not be unmapped under them.
  */
+@SuppressWarnings("restricted") // binding native code is this class's job; the JVM runs with --enable-native-access
 final class XrtLibrary {
     private static final Linker LINKER = Linker.nativeLinker();
     private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();

@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,13 +23,13 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class EnvironmentRouteTest {
     @TempDir
-    static Path dir;
-    private static Path noopDriver;
-    private static Path xclbin;
+    Path dir;
+    private Path noopDriver;
+    private Path xclbin;
 
-    @BeforeAll
-    static void findTheNoopDriver() throws IOException {
-        NoopXrt.options();  // skips (or fails in CI) without XRT; loads the driver into this process
+    @BeforeEach
+    void findTheNoopDriver() throws IOException {
+        NoopXrt.requireInstalled();  // skips (or fails in CI) without XRT; loads the driver into this process
         try (Stream<String> maps = Files.lines(Path.of("/proc/self/maps"))) {
             noopDriver = maps.map(l -> l.substring(l.lastIndexOf(' ') + 1))
                     .filter(p -> p.endsWith("/" + NoopXrt.DRIVER) || p.contains("/" + NoopXrt.DRIVER + "."))
@@ -59,7 +59,7 @@ class EnvironmentRouteTest {
     private record Result(int exit, String output) {
     }
 
-    private static Result runChild(Map<String, String> env) throws IOException, InterruptedException {
+    private Result runChild(Map<String, String> env) throws IOException, InterruptedException {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         ProcessBuilder pb = new ProcessBuilder(List.of(java.toString(), "--enable-native-access=ALL-UNNAMED",
                 "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),

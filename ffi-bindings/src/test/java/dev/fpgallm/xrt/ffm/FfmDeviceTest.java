@@ -48,7 +48,7 @@ class FfmDeviceTest {
 
     @AfterEach
     void closeDevice() {
-        device.close();
+        if (device != null) device.close();
     }
 
     private Uuid load() {

@@ -25,6 +25,7 @@ final class NoopXrt {
                 .withIni("Runtime.runtime_log", "null");
     }
 
+    @SuppressWarnings("restricted") // loading XRT is how we learn whether it is installed
     static void requireInstalled() {
         String missing = null;
         for (String library : new String[] {XrtOptions.DEFAULT_LIBRARY, DRIVER}) {

@@ -52,8 +52,8 @@ class ResourceSafetyTest {
 
     @AfterEach
     void close() {
-        kernel.close();
-        device.close();
+        if (kernel != null) kernel.close();
+        if (device != null) device.close();
     }
 
     @Test
