@@ -29,7 +29,7 @@ public final class XrtDevices {
     }
 
     /** Opens device {@code index} ({@code xrtDeviceOpen}); close it when done. */
-    public static Device open(int index, XrtOptions options) {
+    public static FfmDevice open(int index, XrtOptions options) {
         if (index < 0) throw new IllegalArgumentException("device index must be >= 0, got " + index);
         XrtLibrary xrt = XrtLibrary.load(options);
         checkEnvironment(options, xrt);

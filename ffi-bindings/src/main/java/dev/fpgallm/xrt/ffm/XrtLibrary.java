@@ -345,8 +345,8 @@ final class XrtLibrary {
         }
         if (kernel.equals(MemorySegment.NULL))
             throw failure(state, (exclusive ? "xrtPLKernelOpenExclusive(" : "xrtPLKernelOpen(") + hex(device)
-                    + ", xclbin " + uuidText(uuid) + ", \"" + name + "\") returned NULL; does the loaded xclbin have a"
-                    + " kernel named \"" + name + "\"?");
+                    + ", xclbin " + uuidText(uuid) + ", \"" + name + "\") returned NULL",
+                    "does the loaded xclbin have a kernel named \"" + name + "\"?");
         return kernel;
     }
 
@@ -371,7 +371,7 @@ final class XrtLibrary {
         }
         if (group < 0)
             throw failure(state, "xrtKernelArgGroupId(" + hex(kernel) + " " + kernelName + ", arg " + argIndex + ") = "
-                    + group + ": not a buffer argument of " + kernelName);
+                    + group, "not a buffer argument of " + kernelName);
         return group;
     }
 
@@ -477,8 +477,13 @@ final class XrtLibrary {
     }
 
     private XrtException failure(MemorySegment state, String call) {
+        return failure(state, call, null);
+    }
+
+    /** "call, errno N (text): hint"; errno only if XRT left one. */
+    private XrtException failure(MemorySegment state, String call, String hint) {
         int errno = (int) ERRNO.get(state, 0L);
-        return new XrtException(call + errnoText(state), errno);
+        return new XrtException(call + errnoText(state) + (hint == null ? "" : ": " + hint), errno);
     }
 
     private static String errnoText(MemorySegment state) {
