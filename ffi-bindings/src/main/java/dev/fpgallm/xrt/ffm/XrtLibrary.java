@@ -1,9 +1,11 @@
 package dev.fpgallm.xrt.ffm;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import dev.fpgallm.xrt.Uuid;
 import dev.fpgallm.xrt.XrtException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -94,8 +96,7 @@ final class XrtLibrary {
      * Calls nothing that touches a device.
      */
     static XrtLibrary load(XrtOptions options) {
-        XrtLibrary lib = LOADED.computeIfAbsent(options.library(), name -> open(options));
-        return lib;
+        return LOADED.computeIfAbsent(options.library(), name -> open(options));
     }
 
     private static XrtLibrary open(XrtOptions options) {
@@ -505,7 +506,7 @@ final class XrtLibrary {
     }
 
     private static String uuidText(MemorySegment uuid) {
-        return new dev.fpgallm.xrt.Uuid(uuid.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE)).toString();
+        return new Uuid(uuid.toArray(JAVA_BYTE)).toString();
     }
 
     static RuntimeException rethrow(Throwable t) {
