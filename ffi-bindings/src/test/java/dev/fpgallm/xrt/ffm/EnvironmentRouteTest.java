@@ -65,7 +65,7 @@ class EnvironmentRouteTest {
                 "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
                 OpenFirstDevice.class.getName(), xclbin.toString()));
         pb.environment().keySet().removeAll(List.of("XILINX_XRT", "XCL_EMULATION_MODE", "XRT_INI_PATH",
-                XrtOptions.LIBRARY_ENV));
+                XrtOptions.LIBRARY_ENV, XrtEnvironment.SKIP_ENV));
         pb.environment().putAll(env);
         pb.directory(dir.toFile());
         pb.redirectErrorStream(true);

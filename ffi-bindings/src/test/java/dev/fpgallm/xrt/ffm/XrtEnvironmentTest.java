@@ -80,6 +80,16 @@ class XrtEnvironmentTest {
     }
 
     @Test
+    void everyRefusalSaysHowToSkipTheCheck() {
+        String hw = failure(() -> env("amd64").driverLibrary());
+        assertTrue(hw.endsWith("FPGA_LLM_XRT_NO_PRECHECK=1 skips this check)"), hw);
+        String board = failure(() -> env("aarch64").requireEdgeDevice());
+        assertTrue(board.endsWith("FPGA_LLM_XRT_NO_PRECHECK=1 skips this check)"), board);
+        assertTrue(env("amd64", "FPGA_LLM_XRT_NO_PRECHECK", "1").skipped());
+        assertTrue(!env("amd64", "FPGA_LLM_XRT_NO_PRECHECK", "0").skipped());
+    }
+
+    @Test
     void deviceNodesAreNotCheckedOffTheBoard() {
         assertDoesNotThrow(() -> env("amd64").requireEdgeDevice());
         assertDoesNotThrow(() -> env("aarch64", "XCL_EMULATION_MODE", "noop").requireEdgeDevice());
