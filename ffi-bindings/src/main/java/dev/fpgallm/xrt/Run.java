@@ -13,6 +13,13 @@ public interface Run extends AutoCloseable {
     /** Starts the kernel with the arguments set so far. */
     void start();
 
+    /** Waits until the run finishes, however long that takes (XRT's xrtRunWait); returns the final state. */
+    default RunState await() {
+        RunState state;
+        do state = waitFor(Duration.ofDays(1)); while (state == RunState.TIMEOUT);
+        return state;
+    }
+
     /** Waits until the run finishes, or at most {@code timeout}; returns the state then (TIMEOUT if still going). */
     RunState waitFor(Duration timeout);
 
