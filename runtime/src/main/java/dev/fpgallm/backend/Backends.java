@@ -29,9 +29,14 @@ public final class Backends {
      * @param exactSoftmax NPU softmax mode (emu, xrt): exact or the approximate fast path
      * @param allLogits    the NPU program computes logits for every prefill row ({@code logits --prefill})
      * @param notice       one-line notices (calibration, ...) for stderr
+     * @param board        XRT library, xclbin and device (xrt)
      */
     public record Options(int maxSeq, Precision precision, boolean exactSoftmax, boolean allLogits,
-                          Consumer<String> notice) {
+                          Consumer<String> notice, XrtBoard.Options board) {
+        public Options(int maxSeq, Precision precision, boolean exactSoftmax, boolean allLogits, Consumer<String> notice) {
+            this(maxSeq, precision, exactSoftmax, allLogits, notice, XrtBoard.Options.DEFAULT);
+        }
+
         public Options(int maxSeq) {
             this(maxSeq, Precision.W8A16, false, false, s -> { });
         }
@@ -52,7 +57,11 @@ public final class Backends {
                 yield new NpuEngine("emu", EmulatedDevice.strict(), true, model, weights, options.exactSoftmax(),
                         BoardModel.kv260());
             }
-            case "xrt", "ort" -> throw new UserError("backend '" + name + "' is not available yet in this build");
+            case "xrt" -> {
+                CompiledModel model = compile(weights, options);
+                yield XrtBoard.engine(model, weights, options.exactSoftmax(), options.board(), options.notice());
+            }
+            case "ort" -> throw new UserError("backend '" + name + "' is not available yet in this build");
             default -> throw new IllegalStateException(name);
         };
     }

@@ -3,6 +3,8 @@ package dev.fpgallm.cli;
 import dev.fpgallm.UserError;
 import dev.fpgallm.backend.Backend;
 import dev.fpgallm.backend.Backends;
+import dev.fpgallm.backend.XrtBoard;
+import java.nio.file.Path;
 import dev.fpgallm.model.Gpt2Weights;
 import dev.fpgallm.quant.Precision;
 import java.io.PrintWriter;
@@ -21,6 +23,18 @@ public final class BackendOptions {
     @Option(names = "--precision", paramLabel = "P", defaultValue = "w8a16",
             description = "NPU activations: w8a16 (INT16) or w8a8 (INT8 into every matrix product). Default: ${DEFAULT-VALUE}.")
     String precision;
+
+    @Option(names = "--xrt-lib", paramLabel = "PATH",
+            description = "xrt: the XRT C library (default $FPGA_LLM_XRT_LIB, else libxrt_coreutil.so.2); "
+                    + "hls-kernels/build/libxrt_csim.so is the C-simulation board.")
+    String xrtLib;
+
+    @Option(names = "--xclbin", paramLabel = "PATH",
+            description = "xrt: the xclbin (default $FPGA_LLM_XCLBIN, one beside --xrt-lib, or /lib/firmware/xilinx/fpga-llm/fpga-llm.xclbin).")
+    Path xclbin;
+
+    @Option(names = "--device", paramLabel = "N", defaultValue = "0", description = "xrt: the XRT device index (default ${DEFAULT-VALUE}).")
+    int device;
 
     /** Checks names before anything slow happens. */
     public void check() {
@@ -49,6 +63,6 @@ public final class BackendOptions {
         return new Backends.Options(model.maxSeq, Precision.parse(precision), exactSoftmax(), allLogits, line -> {
             err.println(line);
             err.flush();
-        });
+        }, new XrtBoard.Options(xrtLib, xclbin, device));
     }
 }
