@@ -1,0 +1,85 @@
+// Testbench support: a launch case (the ten buffers and three scalars of npu_top), running it through the kernel,
+// and comparing outputs byte for byte.
+#ifndef TB_TB_H
+#define TB_TB_H
+
+#include <stdint.h>
+#include <string.h>
+
+#include <string>
+#include <vector>
+
+typedef std::vector<uint8_t> Bytes;
+
+// Buffer arguments in kernel-argument order (isa.md 2).
+enum Buffer { B_PROGRAM, B_W0, B_W1, B_W2, B_W3, B_PARAMS, B_ACT, B_KV, B_LOGITS, B_STATUS, N_BUFFERS };
+extern const char *const BUFFER_NAMES[N_BUFFERS];
+
+// The outputs a launch produces, in the order of the .npuv file.
+enum Output { O_ACT, O_KV, O_LOGITS, O_STATUS, N_OUTPUTS };
+extern const char *const OUTPUT_NAMES[N_OUTPUTS];
+extern const Buffer OUTPUT_BUFFER[N_OUTPUTS];
+
+struct Case {
+    std::string name;
+    Bytes buf[N_BUFFERS];
+    uint32_t position = 0, n_tokens = 1, flags = 0;
+};
+
+struct Outputs {
+    Bytes out[N_OUTPUTS];
+};
+
+// Little-endian element access into byte buffers.
+inline int16_t get16(const Bytes &b, uint64_t at) {
+    int16_t v;
+    memcpy(&v, &b.at(at + 1) - 1, 2);
+    return v;
+}
+inline int32_t get32(const Bytes &b, uint64_t at) {
+    int32_t v;
+    memcpy(&v, &b.at(at + 3) - 3, 4);
+    return v;
+}
+inline void put16(Bytes &b, uint64_t at, int16_t v) {
+    memcpy(&b.at(at + 1) - 1, &v, 2);
+}
+inline void put32(Bytes &b, uint64_t at, int32_t v) {
+    memcpy(&b.at(at + 3) - 3, &v, 4);
+}
+inline uint32_t word(const Bytes &b, uint64_t i) {
+    return (uint32_t)get32(b, 4 * i);
+}
+
+// Runs the kernel (libnpu_csim.so) on copies of the case's buffers.
+Outputs run_kernel(const Case &c);
+
+// The case's input buffers as outputs (what an instruction that writes nothing leaves).
+Outputs initial_outputs(const Case &c);
+
+// Status words of a launch.
+void set_status(Outputs &o, uint32_t code, uint32_t failed, uint32_t executed, uint32_t saturations,
+                uint32_t overflows);
+uint32_t status_word(const Outputs &o, int i);
+
+// The first output buffer that differs and the first differing byte offset in it (the length when the sizes
+// differ); false when all are equal.
+bool first_difference(const Outputs &got, const Outputs &want, int &buffer, size_t &offset);
+
+// Byte comparison of every output; on a mismatch prints the case, the buffer, the first differing byte offset
+// with both values (and the status words of both sides) and returns false.
+bool same_outputs(const std::string &what, const Outputs &got, const Outputs &want);
+
+// Test bookkeeping: every compared launch is a vector.
+struct Tally {
+    uint64_t vectors = 0, failures = 0;
+};
+extern Tally tally;
+
+// Record one compared launch (prints nothing when it passes).
+void record(const std::string &what, bool ok);
+
+// An assertion outside a launch comparison (exp2neg checks, reader tests).
+void check(bool ok, const std::string &what);
+
+#endif
