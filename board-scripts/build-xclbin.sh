@@ -4,7 +4,7 @@
 #   2. v++ --link against the k26_base_starter_kit platform with hls-kernels/link/kv260.cfg (ports, 200 MHz),
 #   3. the bitstream out of the xclbin, bootgen to <app>.bit.bin,
 #   4. <app>.dtbo from board-scripts/npu-overlay.dtsi.in, and shell.json,
-# into board-scripts/build/<app>/, laid out as /lib/firmware/xilinx/<app>/ on the board wants it.
+# into hls-kernels/build/firmware/<app>/, laid out as /lib/firmware/xilinx/<app>/ on the board wants it.
 #
 # Usage: board-scripts/build-xclbin.sh --platform PATH/k26_base_starter_kit.xpfm [--app NAME] [--jobs N]
 #   (or PLATFORM=PATH in the environment). Needs Vitis 2023.2 (v++, vitis_hls, xclbinutil, bootgen) on the PATH
@@ -57,8 +57,8 @@ if [ ! -f "$xo" ]; then
 fi
 
 # Everything is built in a scratch directory and moved into place at the end: no half-written app.
-out="$root/board-scripts/build/$app"
-work="$root/board-scripts/build/.work-$app"
+out="$hls/build/firmware/$app"
+work="$hls/build/firmware/.work-$app"
 rm -rf "$work"
 mkdir -p "$work/app"
 

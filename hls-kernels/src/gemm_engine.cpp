@@ -22,7 +22,7 @@ typedef int8_t TileSet[PORTS][TILE][TILE];  // [port][channel within tile][input
 typedef int16_t RowBlock[GEMM_ROW_BLOCK][MAX_K];
 typedef int64_t GroupAcc[GEMM_ROW_BLOCK][GROUP_CHANNELS];
 
-// Rows first .. first + rows - 1 of x into the on-chip row block.
+// Rows first .. first + rows - 1 of x into the on-chip row block, one 128-bit beat (8 inputs) per cycle.
 void load_rows(const int16_t *act, const GemmOp &op, uint32_t first, uint32_t rows, RowBlock x) {
     for (uint32_t r = 0; r < rows; r++) {
 #pragma HLS LOOP_TRIPCOUNT min = 1 max = 16
@@ -30,6 +30,7 @@ void load_rows(const int16_t *act, const GemmOp &op, uint32_t first, uint32_t ro
         for (uint32_t k = 0; k < op.K; k++) {
 #pragma HLS LOOP_TRIPCOUNT min = 16 max = 4096 avg = 768
 #pragma HLS PIPELINE II = 1
+#pragma HLS UNROLL factor = 8
             x[r][k] = act[at + k];
         }
     }
@@ -59,8 +60,9 @@ void load_tiles(const int8_t *w0, const int8_t *w1, const int8_t *w2, const int8
     }
 }
 
-// The MAC array: per cycle one port's tile (16 channels x 16 inputs = 256 MACs) against one row's 16 inputs.
-void mac_tiles(const TileSet t, const RowBlock x, uint32_t k0, uint32_t rows, GroupAcc acc) {
+// The MAC array: per cycle one port's tile (16 channels x 16 inputs = 256 MACs) against one row's 16 inputs of
+// k step kt (one 256-bit word of the row block).
+void mac_tiles(const TileSet t, const RowBlock x, uint32_t kt, uint32_t rows, GroupAcc acc) {
     for (uint32_t r = 0; r < rows; r++) {
 #pragma HLS LOOP_TRIPCOUNT min = 1 max = 16
         for (uint32_t p = 0; p < PORTS; p++) {
@@ -70,7 +72,7 @@ void mac_tiles(const TileSet t, const RowBlock x, uint32_t k0, uint32_t rows, Gr
                 int32_t s = 0;
                 for (uint32_t i = 0; i < TILE; i++) {
 #pragma HLS UNROLL
-                    s += (int32_t)t[p][c][i] * (int32_t)x[r][k0 + i];
+                    s += (int32_t)t[p][c][i] * (int32_t)x[r][kt * TILE + i];
                 }
                 acc[r][p * TILE + c] += s;
             }
@@ -98,10 +100,10 @@ void mac_group(const int8_t *w0, const int8_t *w1, const int8_t *w2, const int8_
         const bool more = kt + 1 < k_tiles;
         if ((kt & 1) == 0) {
             if (more) load_tiles(w0, w1, w2, w3, next, pong);
-            mac_tiles(ping, x, kt * TILE, rows, acc);
+            mac_tiles(ping, x, kt, rows, acc);
         } else {
             if (more) load_tiles(w0, w1, w2, w3, next, ping);
-            mac_tiles(pong, x, kt * TILE, rows, acc);
+            mac_tiles(pong, x, kt, rows, acc);
         }
     }
 }
