@@ -6,7 +6,9 @@
 // the MAC array works on step k, the ports fill step k + 1. The MAC array does 256 MACs per cycle (one port's
 // 16x16 tile against 16 inputs of one row), so a k step costs 4 cycles per row against 16 cycles of streaming:
 // at 1 row (decode) the engine runs at port speed (64 MACs/cycle), from 4 rows on at 256 MACs/cycle.
-// Accumulators are ping-pong too: the epilogue of group g - 1 runs while group g streams.
+// Accumulators are ping-pong too: the epilogue of group g - 1 runs while group g streams. The stages are kept
+// as separate blocks (INLINE off) so that HLS can run the two calls of one iteration at the same time: they share
+// no array and no port.
 //
 // Exactness: 16 products of int8 x int16 (|p| <= 2^22) sum to |s| < 2^26 in int32; the 64-bit accumulator
 // (48 bits in the DSP cascade) holds |acc| < 2^35, so any summation order gives the same bits.
@@ -39,6 +41,7 @@ void load_rows(const int16_t *act, const GemmOp &op, uint32_t first, uint32_t ro
 // One k step of a group: a 16x16 tile from each port, one 128-bit beat (a channel's 16 inputs) per port per cycle.
 // The beats are read into registers before they are stored, which also lets g++ vectorize the copy.
 void load_tiles(const int8_t *w0, const int8_t *w1, const int8_t *w2, const int8_t *w3, uint64_t at, TileSet t) {
+#pragma HLS INLINE off
     for (uint32_t c = 0; c < TILE; c++) {
 #pragma HLS PIPELINE II = 1
         int8_t beat[PORTS][TILE];
@@ -63,6 +66,7 @@ void load_tiles(const int8_t *w0, const int8_t *w1, const int8_t *w2, const int8
 // The MAC array: per cycle one port's tile (16 channels x 16 inputs = 256 MACs) against one row's 16 inputs of
 // k step kt (one 256-bit word of the row block).
 void mac_tiles(const TileSet t, const RowBlock x, uint32_t kt, uint32_t rows, GroupAcc acc) {
+#pragma HLS INLINE off
     for (uint32_t r = 0; r < rows; r++) {
 #pragma HLS LOOP_TRIPCOUNT min = 1 max = 16
         for (uint32_t p = 0; p < PORTS; p++) {
@@ -83,6 +87,7 @@ void mac_tiles(const TileSet t, const RowBlock x, uint32_t kt, uint32_t rows, Gr
 // All k steps of group g into acc, streaming step k + 1 while step k is multiplied.
 void mac_group(const int8_t *w0, const int8_t *w1, const int8_t *w2, const int8_t *w3, uint64_t column,
                uint32_t k_tiles, const RowBlock x, uint32_t rows, GroupAcc acc) {
+#pragma HLS INLINE off
     TileSet ping, pong;
 #pragma HLS ARRAY_PARTITION variable = ping complete dim = 0
 #pragma HLS ARRAY_PARTITION variable = pong complete dim = 0
@@ -112,6 +117,7 @@ void mac_group(const int8_t *w0, const int8_t *w1, const int8_t *w2, const int8_
 void epilogue(const GemmOp &op, uint32_t g, uint32_t row0, uint32_t rows, const GroupAcc acc,
               const int32_t *params, const int32_t gelu_table[GELU_TABLE_WORDS], int16_t *act, int32_t *logits,
               Events &ev) {
+#pragma HLS INLINE off
     int32_t bias[GROUP_CHANNELS];
     uint32_t rq[GROUP_CHANNELS];
     const uint64_t p = op.p_off / 4 + (uint64_t)g * GROUP_CHANNELS * 2;
