@@ -4,15 +4,6 @@
 
 namespace {
 
-int64_t floordiv(int64_t a, int64_t b) {
-    return a >= 0 ? a / b : -((-a + b - 1) / b);
-}
-
-// Round half away from zero.
-int64_t half_away(int64_t n, int64_t d) {
-    return n >= 0 ? (n + d / 2) / d : -((-n + d / 2) / d);
-}
-
 // One ATTENTION: q, k, v side by side in each act row (stride 6 W bytes, W = n_head head_dim), the out rows after
 // them; the K cache at kv 0 and the V cache after it. The caches start filled with 0x1111 (positions not written
 // by this launch must keep it).
@@ -87,7 +78,7 @@ void single_position() {
         Outputs want = appended(s);
         for (uint32_t h = 0; h < 2; h++)
             for (uint32_t j = 0; j < 16; j++)
-                put16(want.out[O_ACT], s.o(0, h, j), (int16_t)floordiv(5 * (-50 * (int)h + 3 * (int)j - 20) + 2, 4));
+                put16(want.out[O_ACT], s.o(0, h, j), (int16_t)floor_div(5 * (-50 * (int)h + 3 * (int)j - 20) + 2, 4));
         set_status(want, 0, ~0u, 1, 0, 0);
         expect(s.c, want);
     }
@@ -108,7 +99,7 @@ void equal_scores() {
         put16(s.c.buf[B_ACT], s.v(0, 0, j), (int16_t)(j - 7));
     }
     Outputs want = appended(s);
-    for (uint32_t j = 0; j < 16; j++) put16(want.out[O_ACT], s.o(0, 0, j), (int16_t)half_away(2 * (int)j - 15, 2));
+    for (uint32_t j = 0; j < 16; j++) put16(want.out[O_ACT], s.o(0, 0, j), (int16_t)div_half_away(2 * (int)j - 15, 2));
     set_status(want, 0, ~0u, 1, 0, 0);
     expect(s.c, want);
 }
@@ -130,7 +121,7 @@ void one_bit_apart() {
         put16(s.c.buf[B_ACT], s.v(0, 0, j), 0);
     }
     Outputs want = appended(s);
-    for (uint32_t j = 0; j < 16; j++) put16(want.out[O_ACT], s.o(0, 0, j), (int16_t)half_away(2 * (300 - 40 * (int)j), 3));
+    for (uint32_t j = 0; j < 16; j++) put16(want.out[O_ACT], s.o(0, 0, j), (int16_t)div_half_away(2 * (300 - 40 * (int)j), 3));
     set_status(want, 0, ~0u, 1, 0, 0);
     expect(s.c, want);
 }
@@ -156,7 +147,7 @@ void half_bit_apart() {
         }
         Outputs want = appended(s);
         for (uint32_t j = 0; j < 16; j++)
-            put16(want.out[O_ACT], s.o(0, 0, j), (int16_t)half_away(e1 * (j == 0 ? 30000 : 100 * j), 65536 + e1));
+            put16(want.out[O_ACT], s.o(0, 0, j), (int16_t)div_half_away(e1 * (j == 0 ? 30000 : 100 * j), 65536 + e1));
         set_status(want, 0, ~0u, 1, 0, 0);
         check(get16(want.out[O_ACT], s.o(0, 0, 0)) == (flags ? 12426 : 12423), "half_bit_apart: worked example");
         expect(s.c, want);

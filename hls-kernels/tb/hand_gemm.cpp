@@ -7,11 +7,6 @@
 
 namespace {
 
-// floor(a / b) for b > 0.
-int64_t floordiv(int64_t a, int64_t b) {
-    return a >= 0 ? a / b : -((-a + b - 1) / b);
-}
-
 struct Gemm1 {
     Case c;
     GemmSpec g;
@@ -99,7 +94,7 @@ void rounding() {
         Outputs want = initial_outputs(s.c);
         for (int n = 0; n < 64; n++) {
             const int64_t acc = n - 32, m = mults[v], d = 1 << shifts[v];
-            put_y(want, s.g, 0, n, floordiv(acc * m + d / 2, d));
+            put_y(want, s.g, 0, n, floor_div(acc * m + d / 2, d));
         }
         set_status(want, 0, ~0u, 1, 0, 0);
         expect(s.c, want);
@@ -210,7 +205,7 @@ void gelu() {
         int64_t a = inputs[n % 16];
         if (a < -32768 || a > 32767) sats++, a = a < -32768 ? -32768 : 32767;
         const int64_t i = (a + 32768) >> 8, f = (a + 32768) & 255;
-        int64_t y = table[i] + floordiv((int64_t)(table[i + 1] - table[i]) * f + 128, 256);
+        int64_t y = table[i] + floor_div((int64_t)(table[i + 1] - table[i]) * f + 128, 256);
         if (y > 32767) sats++, y = 32767;
         put_y(want, s.g, 0, n, y);
     }
@@ -241,7 +236,7 @@ void residual() {
         const int64_t lo = out == INT16 ? -32768 : -128, hi = out == INT16 ? 32767 : 127;
         uint32_t sats = 0;
         for (int n = 0; n < 64; n++) {
-            int64_t y = bias[n] + floordiv(3 * (int64_t)res[n] + 1, 2);
+            int64_t y = bias[n] + floor_div(3 * (int64_t)res[n] + 1, 2);
             if (y < lo || y > hi) sats++, y = y < lo ? lo : hi;
             put_y(want, s.g, 0, n, y);
         }
@@ -272,7 +267,7 @@ void zero_lengths() {
             {encode(s.g)});
         Outputs want = initial_outputs(s.c);
         for (int r = 0; r < 2; r++)
-            for (int n = 0; n < 64; n++) put_y(want, s.g, r, n, floordiv(7 * (int64_t)bias[n] + 4, 8));
+            for (int n = 0; n < 64; n++) put_y(want, s.g, r, n, floor_div(7 * (int64_t)bias[n] + 4, 8));
         set_status(want, 0, ~0u, 1, 0, 0);
         expect(s.c, want);
     }

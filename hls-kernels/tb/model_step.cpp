@@ -20,15 +20,6 @@ struct Shape {
     uint32_t layers, d, heads, ffn, vocab, max_seq, max_tokens;
 };
 
-struct Rand {
-    uint64_t s;
-    uint32_t next() {
-        s = s * 6364136223846793005ull + 1442695040888963407ull;
-        return (uint32_t)(s >> 33);
-    }
-    int32_t between(int32_t lo, int32_t hi) { return lo + (int32_t)(next() % (uint32_t)(hi - lo + 1)); }
-};
-
 // Bump allocation, 16-byte aligned.
 struct Top {
     uint64_t at = 0;
@@ -47,7 +38,7 @@ struct Model {
 // The program and its weights for `shape`. Scales: activations around 2^11, weights around 2^5, so GEMM sums
 // near 2^(16 + log2(K)/2) are requantized back to 2^11; attention scores land a few units apart in log2.
 Model build(const Shape &s, uint64_t seed) {
-    Rand r{seed};
+    Rng r(seed);
     Model m;
     const uint32_t d = s.d, hd = s.d / s.heads, M = s.max_tokens;
     Top act, kv, w, p, logits;
@@ -66,7 +57,7 @@ Model build(const Shape &s, uint64_t seed) {
         int acc_bits = 11 + 5 + 1;
         for (uint32_t k = K; k > 1; k >>= 2) acc_bits++;
         for (uint32_t n = 0; n < N; n++) {
-            params.push_back({rec + 8 * n, r.between(-(1 << 14), 1 << 14)});
+            params.push_back({rec + 8 * n, (int32_t)r.between(-(1 << 14), 1 << 14)});
             params.push_back({rec + 8 * n + 4, (int32_t)rq((1u << 23) + (r.next() & 0xFFFFF), (uint32_t)(acc_bits + 23 - target_bits))});
         }
         GemmSpec g;
@@ -80,8 +71,8 @@ Model build(const Shape &s, uint64_t seed) {
         n.eps = (uint64_t)d * d * 64;  // an epsilon of about (8 x units)^2
         n.p_off = p.take(8ull * d);
         for (uint32_t i = 0; i < d; i++) {
-            params.push_back({n.p_off + 8 * i, r.between(1 << 18, 1 << 19)});
-            params.push_back({n.p_off + 8 * i + 4, r.between(-(1 << 17), 1 << 17)});
+            params.push_back({n.p_off + 8 * i, (int32_t)r.between(1 << 18, 1 << 19)});
+            params.push_back({n.p_off + 8 * i + 4, (int32_t)r.between(-(1 << 17), 1 << 17)});
         }
         return encode(n);
     };
@@ -139,7 +130,7 @@ Model build(const Shape &s, uint64_t seed) {
 
 // Token embeddings for rows first .. first + n - 1 of the residual stream.
 void embed(Case &c, const Model &m, uint32_t n, uint64_t seed) {
-    Rand r{seed};
+    Rng r(seed);
     const uint32_t d = m.h_stride / 2;
     for (uint32_t row = 0; row < n; row++)
         for (uint32_t i = 0; i < d; i++) put16(c.buf[B_ACT], m.h_base + (uint64_t)row * m.h_stride + 2 * i, (int16_t)r.between(-2048, 2047));
@@ -228,9 +219,8 @@ void bench() {
         Case c;
         c.name = "bench: GEMM K 768 x N 50304 x M 1";
         set_program(c, h, {encode(g)});
-        Rand r{3};
-        for (int b = B_W0; b <= B_ACT; b++)
-            for (auto &v : c.buf[b]) v = (uint8_t)r.next();
+        Rng r(3);
+        for (int b = B_W0; b <= B_ACT; b++) r.fill(c.buf[b]);
         const Timing t = time_kernel(c, 5);
         printf("bench: GEMM K=768 N=50304 M=1 (38.6 M MACs): %.1f ms CPU, %.1f ms wall per launch (medians of 5; load"
                " average %s)\n", t.cpu * 1e3, t.wall * 1e3, load_average().c_str());

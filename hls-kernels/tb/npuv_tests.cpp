@@ -21,9 +21,8 @@ Case sample() {
     c.name = "npuv sample";
     c.n_tokens = 1, c.position = 1, c.flags = 1;
     set_program(c, h, {encode(g)});
-    uint32_t s = 99;
-    for (int b = B_W0; b <= B_LOGITS; b++)
-        for (auto &v : c.buf[b]) s = s * 1664525u + 1013904223u, v = (uint8_t)(s >> 24);
+    Rng r(99);
+    for (int b = B_W0; b <= B_LOGITS; b++) r.fill(c.buf[b]);
     for (int n = 0; n < 64; n++) put32(c.buf[B_PARAMS], 8 * n + 4, (int32_t)rq(1, 12));
     return c;
 }

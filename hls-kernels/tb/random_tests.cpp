@@ -11,27 +11,18 @@
 
 namespace {
 
-struct Rng {
-    uint64_t s;
-    explicit Rng(uint64_t seed) : s(seed * 0x9E3779B97F4A7C15ull + 1) {}
-    uint32_t next() {
-        s ^= s << 13, s ^= s >> 7, s ^= s << 17;
-        return (uint32_t)(s >> 11);
-    }
-    uint32_t below(uint32_t n) { return n ? next() % n : 0; }
-    int64_t between(int64_t lo, int64_t hi) { return lo + (int64_t)(((uint64_t)next() << 32 | next()) % (uint64_t)(hi - lo + 1)); }
-    bool chance(int percent) { return below(100) < (uint32_t)percent; }
-    template <typename T>
-    T pick(std::initializer_list<T> v) { return *(v.begin() + below((uint32_t)v.size())); }
-};
+template <typename T>
+T pick(Rng &r, std::initializer_list<T> v) {
+    return *(v.begin() + r.below((uint32_t)v.size()));
+}
 
 int16_t act_value(Rng &r, int bits) {
-    if (r.chance(8)) return r.pick<int16_t>({-32768, 32767, 0, -1, 1});
+    if (r.chance(8)) return pick<int16_t>(r, {-32768, 32767, 0, -1, 1});
     return (int16_t)r.between(-(1 << bits), (1 << bits) - 1);
 }
 
 int8_t weight_value(Rng &r) {
-    if (r.chance(8)) return r.pick<int8_t>({-128, 127, 0});
+    if (r.chance(8)) return pick<int8_t>(r, {-128, 127, 0});
     return (int8_t)r.between(-128, 127);
 }
 
@@ -85,11 +76,11 @@ void rows(Rng &r, Fill &f, uint32_t base, uint32_t stride, uint32_t count, uint3
 
 Words random_gemm(Rng &r, Layout &L, Fill &f, const Launch &l) {
     GemmSpec g;
-    g.K = r.chance(3) ? r.pick<uint32_t>({0, 4096}) : 16 * r.pick<uint32_t>({1, 1, 2, 3, 4, 8, 16, 48});
-    g.N = r.chance(3) ? r.pick<uint32_t>({0, 1024}) : 64 * r.pick<uint32_t>({1, 1, 2, 3, 4});
+    g.K = r.chance(3) ? pick<uint32_t>(r, {0, 4096}) : 16 * pick<uint32_t>(r, {1, 1, 2, 3, 4, 8, 16, 48});
+    g.N = r.chance(3) ? pick<uint32_t>(r, {0, 1024}) : 64 * pick<uint32_t>(r, {1, 1, 2, 3, 4});
     if ((uint64_t)g.K * g.N > 4096 * 64) g.N = 64;  // golden model time
-    g.rows = r.pick<uint32_t>({ALL, ALL, LAST, FIRST});
-    g.out = r.pick<uint32_t>({INT16, INT16, INT8, INT32});
+    g.rows = pick<uint32_t>(r, {ALL, ALL, LAST, FIRST});
+    g.out = pick<uint32_t>(r, {INT16, INT16, INT8, INT32});
     if (g.out != INT32) g.gelu = r.chance(40), g.residual = r.chance(40);
     const uint32_t R = g.rows == ALL ? l.n_tokens : 1;
     const int xbits = (int)r.between(2, 15);
@@ -117,7 +108,7 @@ Words random_gemm(Rng &r, Layout &L, Fill &f, const Launch &l) {
     const int accbits = xbits + 7 + bits_of(g.K) / 2 + 1;
     for (uint32_t n = 0; n < g.N; n++) {
         int32_t bias = (int32_t)r.between(-(1ll << std::min(accbits, 31)), (1ll << std::min(accbits, 31)) - 1);
-        if (r.chance(3)) bias = r.pick<int32_t>({INT32_MIN, INT32_MAX});
+        if (r.chance(3)) bias = pick<int32_t>(r, {INT32_MIN, INT32_MAX});
         f.params.push_back({g.p_off + 8ull * n, bias});
         f.params.push_back({g.p_off + 8ull * n + 4, (int32_t)requantizer(r, accbits, g.out == INT8 ? 7 : 14)});
     }
@@ -131,11 +122,11 @@ Words random_gemm(Rng &r, Layout &L, Fill &f, const Launch &l) {
 
 Words random_attention(Rng &r, Layout &L, Fill &f, const Launch &l) {
     AttentionSpec a;
-    a.n_head = r.chance(5) ? r.pick<uint32_t>({12, 64}) : (uint32_t)r.between(1, 4);
-    a.head_dim = r.chance(5) ? 256 : 16 * r.pick<uint32_t>({1, 1, 2, 4});
+    a.n_head = r.chance(5) ? pick<uint32_t>(r, {12, 64}) : (uint32_t)r.between(1, 4);
+    a.head_dim = r.chance(5) ? 256 : 16 * pick<uint32_t>(r, {1, 1, 2, 4});
     if (a.n_head == 64) a.head_dim = 16;
     if (l.max_seq > 256) a.n_head = std::min(a.n_head, 2u), a.head_dim = std::min(a.head_dim, 64u);  // golden model time
-    a.out = r.pick<uint32_t>({INT16, INT16, INT8});
+    a.out = pick<uint32_t>(r, {INT16, INT16, INT8});
     const uint32_t W = a.n_head * a.head_dim;
     const int bits = (int)r.between(3, 15);
     a.stride = L.stride(6ull * W);
@@ -164,9 +155,9 @@ Words random_attention(Rng &r, Layout &L, Fill &f, const Launch &l) {
 
 Words random_layernorm(Rng &r, Layout &L, Fill &f, const Launch &l) {
     LayerNormSpec n;
-    n.D = r.chance(3) ? 4096 : 16 * r.pick<uint32_t>({1, 2, 4, 48});
-    n.rows = r.pick<uint32_t>({ALL, ALL, LAST, FIRST});
-    n.out = r.pick<uint32_t>({INT16, INT16, INT8});
+    n.D = r.chance(3) ? 4096 : 16 * pick<uint32_t>(r, {1, 2, 4, 48});
+    n.rows = pick<uint32_t>(r, {ALL, ALL, LAST, FIRST});
+    n.out = pick<uint32_t>(r, {INT16, INT16, INT8});
     const uint32_t R = n.rows == ALL ? l.n_tokens : 1;
     n.x_stride = L.stride(2ull * n.D);
     n.x_base = L.take(B_ACT, (uint64_t)l.n_tokens * n.x_stride);
@@ -217,8 +208,7 @@ Case random_case(Rng &r, const std::string &name, int opcode, Launch l) {
     c.n_tokens = l.n_tokens, c.position = l.position, c.flags = r.below(2);
     set_program(c, h, program);
     // Bytes no tensor claims still hold something, so stray reads or writes would show.
-    for (int b = B_W0; b <= B_LOGITS; b++)
-        for (auto &v : c.buf[b]) v = (uint8_t)r.next();
+    for (int b = B_W0; b <= B_LOGITS; b++) r.fill(c.buf[b]);
     for (auto &p : f.act) put16(c.buf[B_ACT], p.first, p.second);
     for (auto &p : f.kv) put16(c.buf[B_KV], p.first, p.second);
     for (auto &p : f.params) put32(c.buf[B_PARAMS], p.first, p.second);

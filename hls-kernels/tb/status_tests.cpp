@@ -54,9 +54,8 @@ LayerNormSpec base_layernorm() {
 
 // Deterministic non-zero contents for every input buffer but the program and status.
 void fill(Case &c) {
-    uint32_t s = 12345;
-    for (int b = B_W0; b <= B_LOGITS; b++)
-        for (auto &v : c.buf[b]) s = s * 1103515245u + 12345u, v = (uint8_t)(s >> 16);
+    Rng r(12345);
+    for (int b = B_W0; b <= B_LOGITS; b++) r.fill(c.buf[b]);
 }
 
 Case make(const std::string &name, const HeaderSpec &h, const std::vector<Words> &program, uint32_t n_tokens = 2,

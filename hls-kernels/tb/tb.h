@@ -51,6 +51,32 @@ inline uint32_t word(const Bytes &b, uint64_t i) {
     return (uint32_t)get32(b, 4 * i);
 }
 
+// Deterministic pseudo-random numbers (xorshift64) for test data.
+struct Rng {
+    uint64_t s;
+    explicit Rng(uint64_t seed) : s(seed * 0x9E3779B97F4A7C15ull + 1) {}
+    uint32_t next() {
+        s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+        return (uint32_t)(s >> 11);
+    }
+    uint32_t below(uint32_t n) { return n ? next() % n : 0; }
+    int64_t between(int64_t lo, int64_t hi) {
+        return lo + (int64_t)(((uint64_t)next() << 32 | next()) % (uint64_t)(hi - lo + 1));
+    }
+    bool chance(int percent) { return below(100) < (uint32_t)percent; }
+    void fill(Bytes &b) {
+        for (auto &v : b) v = (uint8_t)next();
+    }
+};
+
+// Arithmetic for hand-computed expectations: floor(a / b) and a / b rounded half away from zero (b > 0).
+inline int64_t floor_div(int64_t a, int64_t b) {
+    return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
+inline int64_t div_half_away(int64_t a, int64_t b) {
+    return a >= 0 ? (a + b / 2) / b : -((-a + b / 2) / b);
+}
+
 // Runs the kernel (libnpu_csim.so) on copies of the case's buffers.
 Outputs run_kernel(const Case &c);
 
