@@ -2,7 +2,8 @@
 //
 // Per row and head, two passes stream the head's cache from the kv port:
 //   pass 1 streams K: score u[t] = clamp(requant(q . K[t])) into an on-chip score row, and the running max m;
-//   pass 2 streams V: e = exp2neg(m - u[t]), E += e, acc[j] += e * V[t][j]; then out[j] = div_round(acc[j], E).
+//   pass 2 streams V: e = exp2neg(m - u[t]), E += e, acc[j] += e * V[t][j];
+// then out[j] = sat(requant(div_round(acc[j], E))).
 // The max must be known before the first e, so the scores are kept; positions beyond SCORE_BUFFER (isa.md puts
 // no limit on max_seq) have their score recomputed from K in pass 2, which is exact and costs one more K read.
 // |q . K| < 2^38 and |sum e * V| < 2^16 * 2^15 * max_seq fit int64.
