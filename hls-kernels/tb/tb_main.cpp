@@ -1,0 +1,65 @@
+// tb_npu: the C-simulation testbench of the NPU kernel (docs/hardware.md).
+//   tb_npu                 every suite; exit 1 on any mismatch
+//   tb_npu --hand          the hand-computed and status vectors only (quick; what C/RTL co-simulation runs)
+//   tb_npu --vectors DIR   every DIR/*.npuv (from the Java emulator), byte for byte
+//   tb_npu --bench         C-simulation time of DistilGPT2-shaped work
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <string>
+
+#include "npuv.h"
+#include "suites.h"
+
+namespace {
+
+int usage() {
+    fprintf(stderr, "usage: tb_npu [--hand | --vectors DIR | --bench]\n");
+    return 2;
+}
+
+int finish(const char *what, clock_t t0) {
+    printf("tb_npu: %s: %llu vectors compared, %llu failures (%.1f s)\n", what, (unsigned long long)tally.vectors,
+           (unsigned long long)tally.failures, (double)(clock() - t0) / CLOCKS_PER_SEC);
+    return tally.failures == 0 ? 0 : 1;
+}
+
+void hand() {
+    hand_gemm_tests();
+    hand_attention_tests();
+    hand_layernorm_tests();
+    status_tests();
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+    const clock_t t0 = clock();
+    if (argc == 1) {
+        hand();
+        printf("tb_npu: hand and status vectors: %llu\n", (unsigned long long)tally.vectors);
+        exp2neg_tests();
+        const uint64_t before = tally.vectors;
+        random_tests(1, 400);
+        printf("tb_npu: random and edge vectors: %llu\n", (unsigned long long)(tally.vectors - before));
+        model_step_tests();
+        const std::string self = argv[0];
+        npuv_tests(self.substr(0, self.rfind('/') + 1) + "npuv-selftest");
+        return finish("all suites", t0);
+    }
+    if (argc == 2 && strcmp(argv[1], "--hand") == 0) {
+        hand();
+        return finish("hand and status vectors", t0);
+    }
+    if (argc == 3 && strcmp(argv[1], "--vectors") == 0) {
+        const int files = run_vectors(argv[2]);
+        if (files < 0) return 2;
+        return finish(argv[2], t0);
+    }
+    if (argc == 2 && strcmp(argv[1], "--bench") == 0) {
+        bench();
+        return tally.failures == 0 ? 0 : 1;
+    }
+    return usage();
+}
