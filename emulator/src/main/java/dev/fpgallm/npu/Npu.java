@@ -51,7 +51,7 @@ public final class Npu implements AutoCloseable {
             byte[] program = mem.get(Isa.ARG_PROGRAM);
             ProgramHeader header = ProgramHeader.decode(words(program, 0, Isa.HEADER_WORDS));
             checkBuffers(mem, header);
-            if (nTokens < 1 || Integer.compareUnsigned(nTokens, header.maxTokens()) > 0
+            if (nTokens == 0 || Integer.compareUnsigned(nTokens, header.maxTokens()) > 0
                     || Integer.toUnsignedLong(position) + Integer.toUnsignedLong(nTokens) > Integer.toUnsignedLong(header.maxSeq())
                     || (flags & ~Isa.FLAG_SOFTMAX_EXACT) != 0)
                 throw new NpuFault(Isa.BAD_ARGS, -1, "position " + Integer.toUnsignedString(position) + ", n_tokens "

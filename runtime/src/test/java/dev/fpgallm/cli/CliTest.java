@@ -24,13 +24,16 @@ class CliTest {
 
     @BeforeAll
     static void useTemporaryHome() {
+        shared = System.getProperty(ModelStore.HOME_PROPERTY, "");
         System.setProperty(ModelStore.HOME_PROPERTY, home.toString());
     }
 
     @AfterAll
     static void restoreHome() {
-        System.clearProperty(ModelStore.HOME_PROPERTY);
+        System.setProperty(ModelStore.HOME_PROPERTY, shared);
     }
+
+    private static String shared;
 
     @Test
     void generateStreamsTextThenMetrics() {

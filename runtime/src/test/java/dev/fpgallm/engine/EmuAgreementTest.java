@@ -6,36 +6,18 @@ import dev.fpgallm.backend.Backend;
 import dev.fpgallm.backend.Backends;
 import dev.fpgallm.model.Gpt2Config;
 import dev.fpgallm.model.Gpt2Weights;
-import dev.fpgallm.model.ModelStore;
 import dev.fpgallm.model.SyntheticCheckpoint;
 import dev.fpgallm.quant.Precision;
 import dev.fpgallm.reference.ReferenceModel;
 import dev.fpgallm.tokenizer.Gpt2Tokenizer;
-import java.nio.file.Path;
 import java.util.Arrays;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The whole quantized model against the FP32 reference on synthetic DistilGPT2, teacher-forced over 80 positions
  * (one token at a time through both KV caches): top-1 agreement and mean cosine of the logits.
  */
 class EmuAgreementTest {
-    @TempDir
-    static Path home;
-
-    @BeforeAll
-    static void temporaryHome() {
-        System.setProperty(ModelStore.HOME_PROPERTY, home.toString());
-    }
-
-    @AfterAll
-    static void restore() {
-        System.clearProperty(ModelStore.HOME_PROPERTY);
-    }
-
     @Test
     void distilGpt2EmuFollowsTheReference() {
         Gpt2Weights w = SyntheticCheckpoint.generate(Gpt2Config.distilgpt2(), 0);

@@ -21,11 +21,8 @@ import dev.fpgallm.quant.Precision;
 import dev.fpgallm.vectors.ModelCases;
 import dev.fpgallm.vectors.VectorSet;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -42,29 +39,7 @@ class KernelDifferentialTest {
 
     @BeforeAll
     static void build() throws IOException, InterruptedException {
-        Path root = Path.of("").toAbsolutePath();
-        while (root != null && !Files.isRegularFile(root.resolve("hls-kernels/Makefile"))) root = root.getParent();
-        boolean required = "1".equals(System.getenv("FPGA_LLM_REQUIRE_CSIM"));
-        if (root == null) {
-            if (required) fail("hls-kernels/Makefile not found above " + Path.of("").toAbsolutePath());
-            Assumptions.abort("hls-kernels/Makefile not found: no C++ kernel to compare with");
-        }
-        Process make;
-        try {
-            make = new ProcessBuilder("make", "-s", "-C", root.resolve("hls-kernels").toString())
-                    .redirectErrorStream(true).start();
-        } catch (IOException e) {
-            if (required) throw e;
-            Assumptions.abort("make is not installed: " + e.getMessage());
-            return;
-        }
-        String log = new String(make.getInputStream().readAllBytes());
-        int rc = make.waitFor();
-        if (rc != 0) {
-            if (required || !log.contains("not found")) fail("make -C hls-kernels failed (" + rc + "):\n" + log);
-            Assumptions.abort("cannot build the C++ kernel here:\n" + log);
-        }
-        kernel = new CsimKernel(root.resolve("hls-kernels/build/libnpu_csim.so"));
+        kernel = new CsimKernel(HlsBuild.build().resolve("libnpu_csim.so"));
         npu = new Npu(2, BoardModel.kv260());
     }
 
