@@ -1,6 +1,7 @@
 package dev.fpgallm.emu;
 
-import dev.fpgallm.npu.Access;
+import dev.fpgallm.npu.AccessList;
+import dev.fpgallm.npu.Npu;
 import dev.fpgallm.npu.Isa;
 import dev.fpgallm.npu.LaunchReport;
 import dev.fpgallm.npu.NpuMemory;
@@ -20,6 +21,7 @@ public final class EmulatedRun implements Run {
     private final long[] scalars = new long[Isa.ARG_COUNT];
     private final boolean[] set = new boolean[Isa.ARG_COUNT];
     private final NpuMemory memory = new NpuMemory();
+    private final Npu.AccessObserver strictObserver = this::observe;
     private RunState state = RunState.NEW;
     private LaunchReport lastReport;
     private boolean closed;
@@ -72,7 +74,7 @@ public final class EmulatedRun implements Run {
         state = RunState.RUNNING;
         try {
             lastReport = device.npu().launch(memory, (int) scalars[Isa.ARG_POSITION], (int) scalars[Isa.ARG_N_TOKENS],
-                    (int) scalars[Isa.ARG_FLAGS], device.isStrict() ? this::observe : null);
+                    (int) scalars[Isa.ARG_FLAGS], device.isStrict() ? strictObserver : null);
         } catch (IllegalArgumentException e) {
             state = RunState.ERROR;
             throw new XrtException("npu_top: " + e.getMessage());
@@ -85,17 +87,17 @@ public final class EmulatedRun implements Run {
     }
 
     /** Strict mode: every byte read must hold data the host synced or the kernel wrote. */
-    private void observe(int instruction, dev.fpgallm.npu.Instruction op, Access a) {
-        EmulatedBuffer b = buffers[a.arg()];
-        if (a.write()) {
-            b.valid.add(a.from(), a.to());
-            return;
+    private void observe(int instruction, dev.fpgallm.npu.Instruction op, AccessList a) {
+        for (int i = 0; i < a.size(); i++) {
+            if (a.write(i)) continue;
+            EmulatedBuffer b = buffers[a.arg(i)];
+            long bad = b.valid.firstInvalid(a.from(i), a.to(i));
+            if (bad >= 0)
+                throw new XrtException("strict emulator: instruction " + instruction + " (" + op.getClass().getSimpleName()
+                        + ") reads byte " + bad + " of argument " + a.arg(i) + " (" + Isa.ARG_NAMES[a.arg(i)]
+                        + "), which the host never synced to the device (a missing sync)");
         }
-        long bad = b.valid.firstInvalid(a.from(), a.to());
-        if (bad >= 0)
-            throw new XrtException("strict emulator: instruction " + instruction + " (" + op.getClass().getSimpleName()
-                    + ") reads byte " + bad + " of argument " + a.arg() + " (" + Isa.ARG_NAMES[a.arg()]
-                    + "), which the host never synced to the device (a missing sync)");
+        for (int i = 0; i < a.size(); i++) if (a.write(i)) buffers[a.arg(i)].valid.add(a.from(i), a.to(i));
     }
 
     @Override
@@ -110,7 +112,8 @@ public final class EmulatedRun implements Run {
         return state;
     }
 
-    /** Statistics of the last launch (status, per-instruction work and traffic, predicted board cycles). */
+    /** Statistics of the last launch (status, per-instruction work and traffic, predicted board cycles); the
+     *  interpreter reuses the report, so read it before the next launch. */
     public LaunchReport lastReport() {
         return lastReport;
     }

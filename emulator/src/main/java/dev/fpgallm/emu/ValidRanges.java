@@ -8,7 +8,7 @@ final class ValidRanges {
     private final TreeMap<Long, Long> ranges = new TreeMap<>();
 
     void add(long from, long to) {
-        if (from >= to) return;
+        if (from >= to || firstInvalid(from, to) < 0) return; // already valid: the steady state, no allocation
         Map.Entry<Long, Long> before = ranges.floorEntry(from);
         if (before != null && before.getValue() >= from) {
             from = before.getKey();

@@ -1,8 +1,5 @@
 package dev.fpgallm.npu;
 
-import java.util.ArrayList;
-import java.util.List;
-
 /**
  * ATTENTION (isa.md 4.2): appends this launch's K and V rows to the cache, then causal softmax attention of every
  * row over the cache. q, k and v rows share one row stride (they are column ranges of the QKV GEMM's output).
@@ -56,35 +53,34 @@ public record Attention(int out, int nHead, int headDim, int qBase, int stride, 
 
     /** The whole K and V regions, as isa.md section 6 checks them. */
     @Override
-    public List<Access> bounds(Launch l) {
-        List<Access> a = new ArrayList<>(activations(l));
+    public void bounds(Launch l, AccessList a) {
+        activations(l, a);
         long cacheBytes = (long) nHead * l.header().maxSeq() * headDim * 2;
-        a.add(Access.range(Isa.ARG_KV, Gemm.u(kCache), cacheBytes, true));
-        a.add(Access.range(Isa.ARG_KV, Gemm.u(vCache), cacheBytes, true));
-        return a;
+        a.range(Isa.ARG_KV, Gemm.u(kCache), cacheBytes, true);
+        a.range(Isa.ARG_KV, Gemm.u(vCache), cacheBytes, true);
     }
 
     /** Precisely what is touched: per head, the cached positions read and this launch's positions written. */
     @Override
-    public List<Access> accesses(Launch l) {
-        List<Access> a = new ArrayList<>(activations(l));
+    public void accesses(Launch l, AccessList a) {
+        activations(l, a);
         long rowBytes = 2L * headDim, headBytes = rowBytes * l.header().maxSeq();
-        for (long cache : new long[] {Gemm.u(kCache), Gemm.u(vCache)})
+        for (int c = 0; c < 2; c++) {
+            long cache = Gemm.u(c == 0 ? kCache : vCache);
             for (int h = 0; h < nHead; h++) {
                 long head = cache + h * headBytes;
-                a.add(Access.range(Isa.ARG_KV, head, rowBytes * l.position(), false));
-                a.add(Access.range(Isa.ARG_KV, head + rowBytes * l.position(), rowBytes * l.nTokens(), true));
+                a.range(Isa.ARG_KV, head, rowBytes * l.position(), false);
+                a.range(Isa.ARG_KV, head + rowBytes * l.position(), rowBytes * l.nTokens(), true);
             }
-        return a;
+        }
     }
 
-    private List<Access> activations(Launch l) {
+    private void activations(Launch l, AccessList a) {
         int m = l.nTokens();
-        return List.of(
-                Access.rows(Isa.ARG_ACT, Gemm.u(qBase), Gemm.u(stride), 0, m, width(), 2, false),
-                Access.rows(Isa.ARG_ACT, Gemm.u(kBase), Gemm.u(stride), 0, m, width(), 2, false),
-                Access.rows(Isa.ARG_ACT, Gemm.u(vBase), Gemm.u(stride), 0, m, width(), 2, false),
-                Access.rows(Isa.ARG_ACT, Gemm.u(outBase), Gemm.u(outStride), 0, m, width(), 2, true));
+        a.rows(Isa.ARG_ACT, Gemm.u(qBase), Gemm.u(stride), 0, m, width(), 2, false);
+        a.rows(Isa.ARG_ACT, Gemm.u(kBase), Gemm.u(stride), 0, m, width(), 2, false);
+        a.rows(Isa.ARG_ACT, Gemm.u(vBase), Gemm.u(stride), 0, m, width(), 2, false);
+        a.rows(Isa.ARG_ACT, Gemm.u(outBase), Gemm.u(outStride), 0, m, width(), 2, true);
     }
 
     /** Positions attended in this launch: sum over rows of (position + r + 1). */

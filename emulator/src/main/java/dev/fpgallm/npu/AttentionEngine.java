@@ -5,11 +5,15 @@ package dev.fpgallm.npu;
  * head's cached K and V once and stream every row over them: scores, base-2 softmax with exp2neg, then the
  * weighted sum of V normalised once per output element (isa.md 4.2).
  */
-final class AttentionEngine {
+final class AttentionEngine implements ParallelLoop.Body {
     private final ParallelLoop loop;
     private final Counters counters;
     private final int[][] keys, values;   // per worker: one head's cache [position][headDim]
     private final long[][] scores, weights, sums;
+    // the instruction in flight, for run(h, worker)
+    private Attention a;
+    private Launch l;
+    private byte[] act, kv;
 
     AttentionEngine(ParallelLoop loop, Counters counters) {
         this.loop = loop;
@@ -33,7 +37,17 @@ final class AttentionEngine {
                 System.arraycopy(act, (int) (Gemm.u(a.kBase()) + src), kv, (int) (Gemm.u(a.kCache()) + dst), (int) rowBytes);
                 System.arraycopy(act, (int) (Gemm.u(a.vBase()) + src), kv, (int) (Gemm.u(a.vCache()) + dst), (int) rowBytes);
             }
-        loop.run(a.nHead(), 1, (h, worker) -> head(a, l, act, kv, h, worker));
+        this.a = a;
+        this.l = l;
+        this.act = act;
+        this.kv = kv;
+        loop.run(a.nHead(), 1, this);
+        this.act = this.kv = null;
+    }
+
+    @Override
+    public void run(int h, int worker) {
+        head(a, l, act, kv, h, worker);
     }
 
     private void head(Attention a, Launch l, byte[] act, byte[] kv, int h, int worker) {

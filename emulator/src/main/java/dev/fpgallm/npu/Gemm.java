@@ -1,8 +1,5 @@
 package dev.fpgallm.npu;
 
-import java.util.ArrayList;
-import java.util.List;
-
 /**
  * GEMM (isa.md 4.2): y[r][n] = out(requant(bias[n] + sum_k x[r][k] W[n][k], rq[n]) [-> GELU] [+ residual]).
  * Offsets are byte offsets (unsigned 32-bit in the encoding).
@@ -64,19 +61,16 @@ public record Gemm(int rows, int out, boolean gelu, boolean residual, int k, int
     }
 
     @Override
-    public List<Access> accesses(Launch l) {
-        List<Access> a = new ArrayList<>(8);
+    public void accesses(Launch l, AccessList a) {
         int rowsRead = l.rowsRead(rows);
-        a.add(Access.rows(Isa.ARG_ACT, u(xBase), u(xStride), l.firstRowRead(rows), rowsRead, k, 2, false));
+        a.rows(Isa.ARG_ACT, u(xBase), u(xStride), l.firstRowRead(rows), rowsRead, k, 2, false);
         long wBytes = (long) (n / 64) * 16 * k;
-        for (int p = 0; p < Isa.WEIGHT_PORTS; p++) a.add(Access.range(Isa.ARG_WEIGHTS0 + p, u(wOff), wBytes, false));
-        a.add(Access.range(Isa.ARG_PARAMS, u(pOff), 8L * n, false));
-        if (gelu) a.add(Access.range(Isa.ARG_PARAMS, u(geluOff), 4L * Isa.GELU_TABLE_WORDS, false));
-        if (residual) a.add(Access.rows(Isa.ARG_ACT, u(resBase), u(resStride), 0, rowsRead, n, 2, false));
-        a.add(toLogits()
-                ? Access.rows(Isa.ARG_LOGITS, u(yBase), u(yStride), 0, rowsRead, n, 4, true)
-                : Access.rows(Isa.ARG_ACT, u(yBase), u(yStride), 0, rowsRead, n, 2, true));
-        return a;
+        for (int p = 0; p < Isa.WEIGHT_PORTS; p++) a.range(Isa.ARG_WEIGHTS0 + p, u(wOff), wBytes, false);
+        a.range(Isa.ARG_PARAMS, u(pOff), 8L * n, false);
+        if (gelu) a.range(Isa.ARG_PARAMS, u(geluOff), 4L * Isa.GELU_TABLE_WORDS, false);
+        if (residual) a.rows(Isa.ARG_ACT, u(resBase), u(resStride), 0, rowsRead, n, 2, false);
+        if (toLogits()) a.rows(Isa.ARG_LOGITS, u(yBase), u(yStride), 0, rowsRead, n, 4, true);
+        else a.rows(Isa.ARG_ACT, u(yBase), u(yStride), 0, rowsRead, n, 2, true);
     }
 
     @Override

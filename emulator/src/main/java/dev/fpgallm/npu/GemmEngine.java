@@ -12,7 +12,7 @@ import jdk.incubator.vector.VectorSpecies;
  * API: 8 int8 weights widened to int lanes, multiplied by 8 int16 activations, summed in int lanes and flushed to
  * a long before an int lane or the lane sum could overflow.
  */
-final class GemmEngine {
+final class GemmEngine implements ParallelLoop.Body {
     private static final VectorSpecies<Byte> B64 = ByteVector.SPECIES_64;
     private static final VectorSpecies<Integer> I256 = IntVector.SPECIES_256;
     /** Per lane and 16-input block: two products of at most 2^22; 16 blocks keep the 8 lanes' sum within 2^30. */
@@ -23,6 +23,10 @@ final class GemmEngine {
     private int[] x = new int[0];           // input rows as ints [row][K]
     private final int[][] channel;           // per worker: one output channel's weights as ints [K]
     private final int[] gelu = new int[Isa.GELU_TABLE_WORDS];
+    // the instruction in flight, for run(i, worker)
+    private Gemm g;
+    private NpuMemory mem;
+    private int rows;
 
     GemmEngine(ParallelLoop loop, Counters counters) {
         this.loop = loop;
@@ -42,7 +46,16 @@ final class GemmEngine {
             byte[] params = mem.get(Isa.ARG_PARAMS);
             for (int i = 0; i < Isa.GELU_TABLE_WORDS; i++) gelu[i] = NpuMemory.getInt(params, Gemm.u(g.geluOff()) + 4L * i);
         }
-        loop.run(n / 16, 4, (t, worker) -> tileColumn(g, mem, rows, t, worker));
+        this.g = g;
+        this.mem = mem;
+        this.rows = rows;
+        loop.run(n / 16, 4, this);
+        this.mem = null;
+    }
+
+    @Override
+    public void run(int t, int worker) {
+        tileColumn(g, mem, rows, t, worker);
     }
 
     /** The 16 output channels of tile column t, for every row. */

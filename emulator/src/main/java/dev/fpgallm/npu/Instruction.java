@@ -1,7 +1,5 @@
 package dev.fpgallm.npu;
 
-import java.util.List;
-
 /** One 16-word NPU instruction (isa.md 4.2). */
 public sealed interface Instruction permits Gemm, Attention, LayerNorm {
     int opcode();
@@ -9,12 +7,12 @@ public sealed interface Instruction permits Gemm, Attention, LayerNorm {
     /** Writes the instruction's 16 words at {@code words[at ..]}. */
     void encode(int[] words, int at);
 
-    /** Every byte range the instruction reads or writes in this launch. */
-    List<Access> accesses(Launch launch);
+    /** Adds every byte range the instruction reads or writes in this launch. */
+    void accesses(Launch launch, AccessList out);
 
-    /** The ranges isa.md section 6 checks against the header's sizes (by default exactly the accesses). */
-    default List<Access> bounds(Launch launch) {
-        return accesses(launch);
+    /** Adds the ranges isa.md section 6 checks against the header's sizes (by default exactly the accesses). */
+    default void bounds(Launch launch, AccessList out) {
+        accesses(launch, out);
     }
 
     /** Multiply-accumulates the instruction performs in this launch (for statistics and the cycle model). */

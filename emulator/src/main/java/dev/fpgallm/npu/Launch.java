@@ -2,9 +2,40 @@ package dev.fpgallm.npu;
 
 /**
  * What an instruction needs to know about the launch it runs in: the program header's limits and the run's scalar
- * arguments.
+ * arguments. The interpreter reuses one instance for every launch.
  */
-public record Launch(ProgramHeader header, int position, int nTokens, int flags) {
+public final class Launch {
+    private ProgramHeader header;
+    private int position, nTokens, flags;
+
+    public Launch(ProgramHeader header, int position, int nTokens, int flags) {
+        set(header, position, nTokens, flags);
+    }
+
+    public Launch set(ProgramHeader header, int position, int nTokens, int flags) {
+        this.header = header;
+        this.position = position;
+        this.nTokens = nTokens;
+        this.flags = flags;
+        return this;
+    }
+
+    public ProgramHeader header() {
+        return header;
+    }
+
+    public int position() {
+        return position;
+    }
+
+    public int nTokens() {
+        return nTokens;
+    }
+
+    public int flags() {
+        return flags;
+    }
+
     public boolean exactSoftmax() {
         return (flags & Isa.FLAG_SOFTMAX_EXACT) != 0;
     }

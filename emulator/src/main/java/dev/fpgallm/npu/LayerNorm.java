@@ -1,7 +1,5 @@
 package dev.fpgallm.npu;
 
-import java.util.List;
-
 /** LAYERNORM (isa.md 4.2): integer LayerNorm of each row, with per-channel g and b and one output shift. */
 public record LayerNorm(int rows, int out, int d, int xBase, int xStride, int yBase, int yStride, int pOff,
                         long epsilon, int shift) implements Instruction {
@@ -43,12 +41,11 @@ public record LayerNorm(int rows, int out, int d, int xBase, int xStride, int yB
     }
 
     @Override
-    public List<Access> accesses(Launch l) {
+    public void accesses(Launch l, AccessList a) {
         int rowsRead = l.rowsRead(rows);
-        return List.of(
-                Access.rows(Isa.ARG_ACT, Gemm.u(xBase), Gemm.u(xStride), l.firstRowRead(rows), rowsRead, d, 2, false),
-                Access.range(Isa.ARG_PARAMS, Gemm.u(pOff), 8L * d, false),
-                Access.rows(Isa.ARG_ACT, Gemm.u(yBase), Gemm.u(yStride), 0, rowsRead, d, 2, true));
+        a.rows(Isa.ARG_ACT, Gemm.u(xBase), Gemm.u(xStride), l.firstRowRead(rows), rowsRead, d, 2, false);
+        a.range(Isa.ARG_PARAMS, Gemm.u(pOff), 8L * d, false);
+        a.rows(Isa.ARG_ACT, Gemm.u(yBase), Gemm.u(yStride), 0, rowsRead, d, 2, true);
     }
 
     @Override

@@ -1,9 +1,13 @@
 package dev.fpgallm.npu;
 
 /** LAYERNORM (the vector unit): exact integer mean and variance, one reciprocal per row, per-channel g and b. */
-final class LayerNormEngine {
+final class LayerNormEngine implements ParallelLoop.Body {
     private final ParallelLoop loop;
     private final Counters counters;
+    // the instruction in flight, for run(r, worker)
+    private LayerNorm ln;
+    private NpuMemory mem;
+    private int first;
 
     LayerNormEngine(ParallelLoop loop, Counters counters) {
         this.loop = loop;
@@ -12,7 +16,16 @@ final class LayerNormEngine {
 
     void run(LayerNorm ln, Launch l, NpuMemory mem) {
         int rows = l.rowsRead(ln.rows()), first = l.firstRowRead(ln.rows());
-        loop.run(rows, 8, (r, worker) -> row(ln, mem, first + r, r, worker));
+        this.ln = ln;
+        this.mem = mem;
+        this.first = first;
+        loop.run(rows, 8, this);
+        this.mem = null;
+    }
+
+    @Override
+    public void run(int r, int worker) {
+        row(ln, mem, first + r, r, worker);
     }
 
     private void row(LayerNorm ln, NpuMemory mem, int in, int outRow, int worker) {

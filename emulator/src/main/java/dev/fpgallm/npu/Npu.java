@@ -1,18 +1,19 @@
 package dev.fpgallm.npu;
 
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Arrays;
 
 /**
  * The NPU interpreter: executes one launch of {@code npu_top} over device memory exactly as docs/isa.md section 6
  * describes (header check, argument check, then per instruction: decode, field check, bounds check, execute; the
  * status words at the end), keeping per-instruction statistics and the cycle model's prediction.
+ * Decoded programs are cached (re-decoded only when the program bytes change) and every per-launch structure is
+ * reused, so a launch allocates nothing.
  */
 public final class Npu implements AutoCloseable {
     /** Sees every checked access before the instruction runs; the emulated device uses it for its strict mode. */
     @FunctionalInterface
     public interface AccessObserver {
-        void observe(int instruction, Instruction op, Access access);
+        void observe(int instruction, Instruction op, AccessList accesses);
     }
 
     private final ParallelLoop loop;
@@ -21,6 +22,15 @@ public final class Npu implements AutoCloseable {
     private final AttentionEngine attention;
     private final LayerNormEngine layerNorm;
     private final CycleModel cycleModel;
+    private final LaunchReport report = new LaunchReport();
+    private final AccessList bounds = new AccessList(), accesses = new AccessList();
+    private final Launch launch = new Launch(null, 0, 0, 0);
+    // the decoded program, valid while the program bytes equal `program`
+    private byte[] program = new byte[0];
+    private ProgramHeader header;
+    private NpuFault headerFault;
+    private Instruction[] ops = new Instruction[0];
+    private NpuFault[] opFaults = new NpuFault[0];
 
     public Npu(int threads, BoardModel board) {
         loop = new ParallelLoop(threads);
@@ -36,20 +46,19 @@ public final class Npu implements AutoCloseable {
     }
 
     /**
-     * Runs one launch. Kernel-detected problems end up in the status words (as on the board); an
-     * {@link IllegalArgumentException} means the host broke the emulator's own preconditions (a buffer smaller than
-     * the program header says), which on a board would corrupt memory.
+     * Runs one launch and returns the interpreter's report (valid until the next launch). Kernel-detected problems
+     * end up in the status words (as on the board); an {@link IllegalArgumentException} means the host broke the
+     * emulator's own preconditions (a buffer smaller than the program header says), which on a board would corrupt
+     * memory.
      */
     public LaunchReport launch(NpuMemory mem, int position, int nTokens, int flags, AccessObserver observer) {
         counters.clear();
-        List<InstructionStats> stats = new ArrayList<>();
-        int[] status = new int[Isa.STATUS_WORDS];
-        status[Isa.S_FAILED_INSTR] = -1;
+        report.reset();
         long cycles = 0;
         int executed = 0;
         try {
-            byte[] program = mem.get(Isa.ARG_PROGRAM);
-            ProgramHeader header = ProgramHeader.decode(words(program, 0, Isa.HEADER_WORDS));
+            decode(mem.get(Isa.ARG_PROGRAM));
+            if (headerFault != null) throw headerFault;
             checkBuffers(mem, header);
             if (nTokens == 0 || Integer.compareUnsigned(nTokens, header.maxTokens()) > 0
                     || Integer.toUnsignedLong(position) + Integer.toUnsignedLong(nTokens) > Integer.toUnsignedLong(header.maxSeq())
@@ -57,22 +66,26 @@ public final class Npu implements AutoCloseable {
                 throw new NpuFault(Isa.BAD_ARGS, -1, "position " + Integer.toUnsignedString(position) + ", n_tokens "
                         + Integer.toUnsignedString(nTokens) + ", flags " + flags + " (max_tokens " + header.maxTokens()
                         + ", max_seq " + header.maxSeq() + ")");
-            Launch launch = new Launch(header, position, nTokens, flags);
-            int[] words = words(program, 4 * Isa.HEADER_WORDS, Isa.INSTRUCTION_WORDS * header.instructionCount());
+            launch.set(header, position, nTokens, flags);
+            report.ensure(header.instructionCount());
             for (int i = 0; i < header.instructionCount(); i++) {
-                Instruction op = Instruction.decode(words, i * Isa.INSTRUCTION_WORDS, i);
-                for (Access a : op.bounds(launch)) {
-                    long size = header.bytesOf(a.arg());
-                    if (a.bytes() > 0 && (a.from() < 0 || a.to() > size))
-                        throw new NpuFault(Isa.OUT_OF_BOUNDS, i, Isa.ARG_NAMES[a.arg()] + " bytes [" + a.from() + ", "
-                                + a.to() + ") outside its " + size + " bytes");
+                if (opFaults[i] != null) throw opFaults[i];
+                Instruction op = ops[i];
+                bounds.clear();
+                op.bounds(launch, bounds);
+                for (int a = 0; a < bounds.size(); a++) {
+                    long size = header.bytesOf(bounds.arg(a));
+                    if (bounds.from(a) < 0 || bounds.to(a) > size)
+                        throw new NpuFault(Isa.OUT_OF_BOUNDS, i, Isa.ARG_NAMES[bounds.arg(a)] + " bytes [" + bounds.from(a)
+                                + ", " + bounds.to(a) + ") outside its " + size + " bytes");
                 }
-                long[] read = new long[Isa.BUFFER_ARGS], written = new long[Isa.BUFFER_ARGS];
-                for (Access a : op.accesses(launch)) {
-                    if (a.bytes() == 0) continue;
-                    if (observer != null) observer.observe(i, op, a);
-                    (a.write() ? written : read)[a.arg()] += a.bytes();
-                }
+                accesses.clear();
+                op.accesses(launch, accesses);
+                if (observer != null) observer.observe(i, op, accesses);
+                long[] read = report.read[i], written = report.written[i];
+                Arrays.fill(read, 0);
+                Arrays.fill(written, 0);
+                for (int a = 0; a < accesses.size(); a++) (accesses.write(a) ? written : read)[accesses.arg(a)] += accesses.bytes(a);
                 long sat0 = counters.saturations(), ovf0 = counters.overflows();
                 switch (op) {
                     case Gemm g -> gemm.run(g, launch, mem);
@@ -81,14 +94,18 @@ public final class Npu implements AutoCloseable {
                 }
                 long c = cycleModel.cycles(op, launch);
                 cycles += c;
-                executed++;
-                stats.add(new InstructionStats(i, op, op.macs(launch), read, written,
-                        counters.saturations() - sat0, counters.overflows() - ovf0, c));
+                report.ops[i] = op;
+                report.macs[i] = op.macs(launch);
+                report.saturations[i] = counters.saturations() - sat0;
+                report.overflows[i] = counters.overflows() - ovf0;
+                report.cycles[i] = c;
+                report.count = ++executed;
             }
         } catch (NpuFault f) {
-            status[Isa.S_CODE] = f.code;
-            status[Isa.S_FAILED_INSTR] = f.instruction;
+            report.status[Isa.S_CODE] = f.code;
+            report.status[Isa.S_FAILED_INSTR] = f.instruction;
         }
+        int[] status = report.status;
         status[Isa.S_EXECUTED] = executed;
         status[Isa.S_SATURATIONS] = (int) counters.saturations();
         status[Isa.S_OVERFLOWS] = (int) counters.overflows();
@@ -96,8 +113,45 @@ public final class Npu implements AutoCloseable {
         if (out == null || out.length < Isa.STATUS_BYTES)
             throw new IllegalArgumentException("the status buffer must hold " + Isa.STATUS_BYTES + " bytes");
         for (int w = 0; w < Isa.STATUS_WORDS; w++) NpuMemory.putInt(out, 4L * w, status[w]);
-        return new LaunchReport(status, stats, cycles,
-                cycleModel.seconds(cycles) + cycleModel.board().launchOverheadSeconds());
+        report.predictedCycles = cycles;
+        report.predictedSeconds = cycleModel.seconds(cycles) + cycleModel.board().launchOverheadSeconds();
+        return report;
+    }
+
+    /**
+     * Decodes the header and instructions unless the program bytes are the ones decoded last time. Decode faults
+     * are kept per instruction, so that a launch raises them only when it reaches that instruction.
+     */
+    private void decode(byte[] bytes) {
+        if (bytes == null || bytes.length < 4 * Isa.HEADER_WORDS)
+            throw new IllegalArgumentException("the program buffer holds " + (bytes == null ? 0 : bytes.length)
+                    + " bytes; a program needs at least " + 4 * Isa.HEADER_WORDS);
+        int n = NpuMemory.getInt(bytes, 4L * Isa.H_N_INSTR);
+        long length = 4L * Isa.HEADER_WORDS + 4L * Isa.INSTRUCTION_WORDS * Integer.toUnsignedLong(n);
+        if (length <= bytes.length && length == program.length && Arrays.equals(bytes, 0, (int) length, program, 0, program.length))
+            return;
+        int[] headerWords = words(bytes, 0, Isa.HEADER_WORDS);
+        header = null;
+        headerFault = null;
+        try {
+            header = ProgramHeader.decode(headerWords);
+        } catch (NpuFault f) {
+            headerFault = f;
+            program = Arrays.copyOf(bytes, 4 * Isa.HEADER_WORDS);
+            ops = new Instruction[0];
+            return;
+        }
+        int[] words = words(bytes, 4 * Isa.HEADER_WORDS, Isa.INSTRUCTION_WORDS * n);
+        ops = new Instruction[n];
+        opFaults = new NpuFault[n];
+        for (int i = 0; i < n; i++) {
+            try {
+                ops[i] = Instruction.decode(words, i * Isa.INSTRUCTION_WORDS, i);
+            } catch (NpuFault f) {
+                opFaults[i] = f;
+            }
+        }
+        program = Arrays.copyOf(bytes, (int) length);
     }
 
     /** The emulator cannot model memory beyond its arrays: every buffer must be as large as the header says. */
@@ -112,9 +166,9 @@ public final class Npu implements AutoCloseable {
     }
 
     private static int[] words(byte[] b, int offset, int count) {
-        if (b == null || b.length < offset + 4L * count)
-            throw new IllegalArgumentException("the program buffer holds " + (b == null ? 0 : b.length)
-                    + " bytes; the program needs " + (offset + 4L * count));
+        if (b.length < offset + 4L * count)
+            throw new IllegalArgumentException("the program buffer holds " + b.length + " bytes; the program needs "
+                    + (offset + 4L * count));
         int[] w = new int[count];
         for (int i = 0; i < count; i++) w[i] = NpuMemory.getInt(b, offset + 4L * i);
         return w;

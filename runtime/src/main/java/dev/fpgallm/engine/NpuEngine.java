@@ -49,6 +49,9 @@ public final class NpuEngine implements Backend {
     private final Run run;
     private final float[] logits;
     private final Embedding embedding;
+    private final int[] oneToken = new int[1];
+    private final Instruction[] instructions;
+    private final Launch predicted = new Launch(null, 0, 0, 0);
     private int position;
     private double lastPredictedMillis = Double.NaN;
 
@@ -66,6 +69,7 @@ public final class NpuEngine implements Backend {
         this.cycleModel = new CycleModel(board);
         this.logits = new float[model.config().vocabSize()];
         this.embedding = new Embedding(weights, model);
+        this.instructions = model.program().instructions().toArray(new Instruction[0]);
         Kernel k = null;
         Run r = null;
         try {
@@ -177,7 +181,8 @@ public final class NpuEngine implements Backend {
     @Override
     public float[] decode(int token) {
         checkFits(1);
-        launch(new int[] {token}, 0, 1);
+        oneToken[0] = token;
+        launch(oneToken, 0, 1);
         readLogits(0, logits);
         return logits;
     }
@@ -224,9 +229,9 @@ public final class NpuEngine implements Backend {
 
     /** The cycle model's KV260 time for one launch: every instruction's cycles plus the launch overhead. */
     public double predictMillis(int pos, int n) {
-        Launch launch = new Launch(model.program().header(), pos, n, flags);
+        Launch launch = predicted.set(model.program().header(), pos, n, flags);
         long cycles = 0;
-        for (Instruction i : model.program().instructions()) cycles += cycleModel.cycles(i, launch);
+        for (Instruction i : instructions) cycles += cycleModel.cycles(i, launch);
         return 1000 * (cycleModel.seconds(cycles) + cycleModel.board().launchOverheadSeconds());
     }
 
