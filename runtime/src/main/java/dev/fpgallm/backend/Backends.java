@@ -2,6 +2,7 @@ package dev.fpgallm.backend;
 
 import dev.fpgallm.UserError;
 import dev.fpgallm.model.Gpt2Weights;
+import dev.fpgallm.onnx.OrtBackend;
 import dev.fpgallm.reference.ReferenceModel;
 import java.util.List;
 
@@ -26,7 +27,8 @@ public final class Backends {
         check(name);
         return switch (name) {
             case "ref" -> new ReferenceModel(weights, options.maxSeq());
-            case "emu", "xrt", "ort" -> throw new UserError("backend '" + name + "' is not available yet in this build");
+            case "ort" -> new OrtBackend(weights, options.maxSeq());
+            case "emu", "xrt" -> throw new UserError("backend '" + name + "' is not available yet in this build");
             default -> throw new UserError("unknown backend '" + name + "'; backends are " + String.join(", ", NAMES));
         };
     }
