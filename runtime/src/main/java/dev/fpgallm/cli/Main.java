@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
 @Command(name = "fpga-llm", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "DistilGPT2 / GPT-2 token generation on an FPGA NPU (AMD Kria KV260), its emulator, and baselines.",
         subcommands = {GenerateCommand.class, LogitsCommand.class, InspectCommand.class, TokenizeCommand.class,
-                DetokenizeCommand.class, SynthModelCommand.class, CommandLine.HelpCommand.class})
+                DetokenizeCommand.class, SynthModelCommand.class, ExportOnnxCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int EXIT_OK = 0;
     public static final int EXIT_INTERNAL = 1;
