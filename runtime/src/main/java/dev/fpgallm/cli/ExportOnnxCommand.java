@@ -51,10 +51,14 @@ final class ExportOnnxCommand implements Callable<Integer> {
     @Option(names = "--gemm", description = "Dense layers as Reshape/Gemm/Reshape instead of MatMul + Add.")
     boolean gemm;
 
+    @Option(names = "--torch-shapes", description = "Shapes and the attention scale computed at run time from Shape nodes, "
+            + "as PyTorch traces them; the LM head as a pre-transposed copy.")
+    boolean torchShapes;
+
     @Override
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
-        ExportStyle style = new ExportStyle(opset, anonymous, unfusedLayerNorm, geluOp, gemm);
+        ExportStyle style = new ExportStyle(opset, anonymous, unfusedLayerNorm, geluOp, gemm, torchShapes);
         if (!OnnxImporter.isOnnxFile(out)) throw new UserError("--out " + out + " must end in .onnx");
         if (Files.isDirectory(out)) throw new UserError("--out " + out + " is a folder; give a file name");
         Path parent = out.toAbsolutePath().getParent();

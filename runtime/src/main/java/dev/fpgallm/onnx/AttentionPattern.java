@@ -143,11 +143,14 @@ final class AttentionPattern {
             throw g.error(reshape, "cannot tell the number of heads: shape " + Arrays.toString(shape) + " for " + d + " columns");
         nodes.add(reshape);
         int[] layout = {0, 1, 2, 3};
+        long[] logical = {OnnxGraph.UNKNOWN, OnnxGraph.UNKNOWN, heads, headDim};  // b, s, h, d
         double scale = 1;
         String past = null, present = null;
         String value = g.out(reshape);
         int last = reshape;
         while (true) {
+            // so that a scale computed from Shape(this value), as PyTorch exports value.size(-1) ** 0.5, is known
+            g.hintShape(value, positional(layout, logical));
             int n = single(g, value, last, "the attention's use of this Q/K/V part");
             switch (g.op(n)) {
                 case "MatMul" -> {
@@ -170,6 +173,12 @@ final class AttentionPattern {
             value = g.out(n);
             last = n;
         }
+    }
+
+    private static long[] positional(int[] layout, long[] logical) {
+        long[] out = new long[4];
+        for (int i = 0; i < 4; i++) out[i] = logical[layout[i]];
+        return out;
     }
 
     private static int roleOf(Path p) {

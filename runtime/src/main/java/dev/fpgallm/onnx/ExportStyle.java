@@ -12,11 +12,15 @@ import dev.fpgallm.UserError;
  * @param unfusedLayerNorm LayerNorm as ReduceMean/Sub/Pow/Sqrt/Div/Mul/Add instead of LayerNormalization
  * @param geluOp           GELU as one {@code Gelu(approximate="tanh")} node (opset 20+) instead of its tanh formula
  * @param gemm             dense layers as Reshape/Gemm(transB=1)/Reshape instead of MatMul + Add
+ * @param torchShapes      shapes computed at run time as PyTorch traces them: view shapes from Shape/Gather/Concat,
+ *                         the attention scale as value.size(-1) ** 0.5, a view before the LM head, whose weight is a
+ *                         pre-transposed copy even when tied (what constant folding leaves)
  */
-public record ExportStyle(int opset, boolean anonymousNames, boolean unfusedLayerNorm, boolean geluOp, boolean gemm) {
+public record ExportStyle(int opset, boolean anonymousNames, boolean unfusedLayerNorm, boolean geluOp, boolean gemm,
+                          boolean torchShapes) {
     public static final int MIN_OPSET = 17;
     public static final int MAX_OPSET = 23;
-    public static final ExportStyle OPTIMUM = new ExportStyle(17, false, false, false, false);
+    public static final ExportStyle OPTIMUM = new ExportStyle(17, false, false, false, false, false);
 
     public ExportStyle {
         if (opset < MIN_OPSET || opset > MAX_OPSET)

@@ -26,6 +26,16 @@ final class LinearPattern {
 
     /** @param what the layer's name, for messages ("h.0 attn.c_attn or the LM head") */
     static Match find(OnnxGraph g, String x, int in, String what) {
+        // PyTorch's hidden_states.view(output_shape) before the LM head: a Reshape that keeps the last axis
+        List<Integer> readers = g.readers(x);
+        if (readers.size() == 1 && g.op(readers.get(0)).equals("Reshape") && keepsLastAxis(g, readers.get(0), in)
+                && !g.readers(g.out(readers.get(0)), "MatMul").isEmpty()) {
+            int view = readers.get(0);
+            Match m = find(g, g.out(view), in, what);
+            List<Integer> nodes = new ArrayList<>(m.nodes());
+            nodes.add(view);
+            return new Match(m.output(), m.linear(), m.product(), nodes, m.weightName(), m.hasBias());
+        }
         List<Integer> products = new ArrayList<>();
         for (int r : g.readers(x)) {
             boolean matmul = g.op(r).equals("MatMul") && g.in(r, 0).equals(x);
@@ -80,7 +90,7 @@ final class LinearPattern {
 
     private static Match gemm(OnnxGraph g, int reshape, int in) {
         long[] flat = g.partialShape(g.in(reshape, 1));
-        if (flat == null || flat.length != 2 || !(flat[1] == in || flat[1] == -1))
+        if (flat == null || flat.length != 2 || !(flat[1] == in || flat[1] == -1 || flat[1] == OnnxGraph.UNKNOWN))
             throw g.error(reshape, "expected a Reshape to [-1, " + in + "] before the Gemm");
         String x2 = g.out(reshape);
         int gm = g.readers(x2, "Gemm").get(0);
@@ -108,6 +118,14 @@ final class LinearPattern {
                     + g.describeReaders(g.out(gm)));
         return new Match(g.out(back.get(0)), new Linear(in, out, rows, bias), gm,
                 new ArrayList<>(List.of(reshape, gm, back.get(0))), b, bias != null);
+    }
+
+    /** A Reshape to [..., in] (or [..., -1], or a run-time size): the rows stay rows. */
+    private static boolean keepsLastAxis(OnnxGraph g, int reshape, int in) {
+        long[] shape = g.partialShape(g.in(reshape, 1));
+        if (shape == null || shape.length < 2) return false;
+        long lastDim = shape[shape.length - 1];
+        return lastDim == in || lastDim == -1 || lastDim == OnnxGraph.UNKNOWN;
     }
 
     /** [in][out] -> [out][in]. */

@@ -143,13 +143,21 @@ public final class OnnxExporter {
                     "past_key_values." + l + ".value", v);
             String keysT = g.node("Transpose", p + "/attn/Transpose_key", List.of(intsAttr("perm", 0, 1, 3, 2)), keys);
             String scores = g.node("MatMul", p + "/attn/MatMul_scores", q, keysT);
-            String scaled = g.node("Div", p + "/attn/Div", scores, g.constFloat(p + "/attn/sqrt_head_dim", (float) Math.sqrt(headDim)));
+            String scaled = g.node("Div", p + "/attn/Div", scores, style.torchShapes()
+                    ? g.node("Pow", p + "/attn/Pow", g.node("Cast", p + "/attn/Cast", List.of(intAttr("to", DataType.FLOAT.getNumber())),
+                            g.node("Gather", p + "/attn/Gather_head_dim", List.of(intAttr("axis", 0)),
+                                    g.node("Shape", p + "/attn/Shape", values), g.constLong(p + "/attn/last", -1))),
+                            g.constFloat(p + "/attn/half", 0.5f))
+                    : g.constFloat(p + "/attn/sqrt_head_dim", (float) Math.sqrt(headDim)));
             String masked = g.node("Where", p + "/attn/Where", allowed, scaled, g.constFloat(p + "/attn/masked", MASKED));
             String probs = g.node("Softmax", p + "/attn/Softmax", List.of(intAttr("axis", -1)), masked);
             String context = g.node("MatMul", p + "/attn/MatMul_context", probs, values);
-            String merged = g.node("Reshape", p + "/attn/Reshape_merge",
-                    g.node("Transpose", p + "/attn/Transpose_merge", List.of(intsAttr("perm", 0, 2, 1, 3)), context),
-                    g.constLongs(p + "/attn/merged_shape", new long[] {0, 0, d}, 3));
+            String contextT = g.node("Transpose", p + "/attn/Transpose_merge", List.of(intsAttr("perm", 0, 2, 1, 3)), context);
+            String mergedShape = style.torchShapes()
+                    ? g.node("Concat", p + "/attn/Concat_merge", List.of(intAttr("axis", 0)), size(p + "/attn/batch", contextT, 0),
+                            size(p + "/attn/seq", contextT, 1), g.constLongs(p + "/attn/width", new long[] {d}, 1))
+                    : g.constLongs(p + "/attn/merged_shape", new long[] {0, 0, d}, 3);
+            String merged = g.node("Reshape", p + "/attn/Reshape_merge", contextT, mergedShape);
             String attn = linear(p + "/attn/c_proj", hf + "attn.c_proj", merged, b.attnProj());
             String h1 = g.node("Add", p + "/Add_attn", h, attn);
             x = layerNorm(p + "/ln_2", hf + "ln_2", h1, b.ln2());
@@ -161,7 +169,11 @@ public final class OnnxExporter {
 
         /** [batch, S, d] -> [batch, heads, S, head_dim]. */
         private String splitHeads(String p, String x) {
-            String r = g.node("Reshape", p + "/Reshape", x, g.constLongs(p + "/heads_shape", new long[] {0, 0, heads, headDim}, 4));
+            String shape = style.torchShapes()
+                    ? g.node("Concat", p + "/Concat", List.of(intAttr("axis", 0)), size(p + "/batch", x, 0), size(p + "/seq", x, 1),
+                            g.constLongs(p + "/heads", new long[] {heads}, 1), g.constLongs(p + "/head_dim", new long[] {headDim}, 1))
+                    : g.constLongs(p + "/heads_shape", new long[] {0, 0, heads, headDim}, 4);
+            String r = g.node("Reshape", p + "/Reshape", x, shape);
             return g.node("Transpose", p + "/Transpose", List.of(intsAttr("perm", 0, 2, 1, 3)), r);
         }
 
@@ -202,7 +214,7 @@ public final class OnnxExporter {
         /** y = x W + b: MatMul on the Conv1D [in][out] weight + Add, or Gemm(transB=1) on [out][in] between Reshapes. */
         private String linear(String p, String hfName, String x, Linear layer) {
             if (style.gemm()) {
-                String flat = g.node("Reshape", p + "/Reshape", x, g.constLongs(p + "/flat", new long[] {-1, layer.in()}, 2));
+                String flat = g.node("Reshape", p + "/Reshape", x, flatShape(p, x, layer.in()));
                 String weight = g.weight(hfName + ".weight", "Gemm", layer.weight(), layer.out(), layer.in());
                 String bias = g.weight(hfName + ".bias", "Gemm", layer.bias(), layer.out());
                 String y = g.node("Gemm", p + "/Gemm", List.of(intAttr("transB", 1)), flat, weight, bias);
@@ -215,6 +227,20 @@ public final class OnnxExporter {
             return style.anonymousNames() ? g.node("Add", p + "/Add", bias, product) : g.node("Add", p + "/Add", product, bias);
         }
 
+        /** x.size(axis) as a 1-element shape operand: Unsqueeze(Gather(Shape(x), axis)). */
+        private String size(String p, String x, long axis) {
+            String dim = g.node("Gather", p + "/Gather", List.of(intAttr("axis", 0)), g.node("Shape", p + "/Shape", x),
+                    g.constLong(p + "/axis", axis));
+            return g.node("Unsqueeze", p + "/Unsqueeze", dim, g.constLongs(p + "/axes", new long[] {0}, 1));
+        }
+
+        /** [-1, in]: a constant, or PyTorch's x.view(-1, x.size(-1)). */
+        private String flatShape(String p, String x, int in) {
+            if (!style.torchShapes()) return g.constLongs(p + "/flat", new long[] {-1, in}, 2);
+            return g.node("Concat", p + "/Concat_flat", List.of(intAttr("axis", 0)),
+                    g.constLongs(p + "/minus_one", new long[] {-1}, 1), size(p + "/width", x, -1));
+        }
+
         /** [batch * S, n] back to [batch, S, n], the batch and S taken from x's shape. */
         private String unflatten(String p, String x, String y, int n) {
             String batchAndSeq = g.node("Shape", p + "/Shape", List.of(intAttr("end", 2)), x);
@@ -225,9 +251,18 @@ public final class OnnxExporter {
 
         /** logits = x . head^T; a tied head reads wte through a Transpose, an untied one has its own weight. */
         private void head(String x, String wte) {
+            if (style.torchShapes()) {
+                // hidden_states.view(output_shape), then a MatMul on a transposed copy of the head (tied or not)
+                String view = g.node("Reshape", "/transformer/Reshape_out", x, g.node("Concat", "/transformer/Concat_out",
+                        List.of(intAttr("axis", 0)), size("/transformer/out_batch", x, 0), size("/transformer/out_seq", x, 1),
+                        size("/transformer/out_width", x, -1)));
+                float[] headT = new Linear(d, vocab, w.lmHead(), null).toConv1D();
+                g.nodeTo("logits", "MatMul", "/lm_head/MatMul", List.of(), view, g.weight("lm_head.weight", "MatMul", headT, d, vocab));
+                return;
+            }
             if (style.gemm()) {
                 String weight = w.tiedLmHead() ? wte : g.weight("lm_head.weight", "Gemm", w.lmHead(), vocab, d);
-                String flat = g.node("Reshape", "/lm_head/Reshape", x, g.constLongs("/lm_head/flat", new long[] {-1, d}, 2));
+                String flat = g.node("Reshape", "/lm_head/Reshape", x, flatShape("/lm_head", x, d));
                 String y = g.node("Gemm", "/lm_head/Gemm", List.of(intAttr("transB", 1)), flat, weight);
                 String batchAndSeq = g.node("Shape", "/lm_head/Shape", List.of(intAttr("end", 2)), x);
                 String shape = g.node("Concat", "/lm_head/Concat", List.of(intAttr("axis", 0)), batchAndSeq,

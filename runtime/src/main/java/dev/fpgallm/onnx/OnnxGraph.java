@@ -64,6 +64,11 @@ final class OnnxGraph {
         for (TensorProto t : g.getInitializerList()) initializers.put(t.getName(), t);
         for (ValueInfoProto v : g.getInputList()) if (!initializers.containsKey(v.getName())) inputs.add(v.getName());
         for (ValueInfoProto v : g.getOutputList()) outputs.add(v.getName());
+        for (ValueInfoProto v : g.getInputList()) {
+            if (!v.getType().hasTensorType() || !v.getType().getTensorType().hasShape()) continue;
+            shapeHints.put(v.getName(), v.getType().getTensorType().getShape().getDimList().stream()
+                    .mapToLong(d -> d.hasDimValue() ? d.getDimValue() : UNKNOWN).toArray());
+        }
 
         Set<String> defined = new HashSet<>(initializers.keySet());
         defined.addAll(inputs);
@@ -223,8 +228,9 @@ final class OnnxGraph {
     }
 
     /**
-     * A scalar known before run time: a one-element constant, or a little arithmetic on such constants (PyTorch
-     * sometimes exports {@code sqrt(head_dim)} as Sqrt(Cast(Constant))).
+     * A scalar known before run time: a one-element constant, or arithmetic on such constants and on sizes of
+     * values whose shape is known ({@link #hintShape}). PyTorch exports {@code value.size(-1) ** 0.5} as
+     * Pow(Cast(Gather(Shape(value), -1)), 0.5), and {@code sqrt(head_dim)} as Sqrt(Cast(Constant)).
      */
     OptionalDouble scalar(String value) {
         Optional<TensorProto> c = constant(value);
@@ -243,7 +249,7 @@ final class OnnxGraph {
             case "Sqrt": return map(scalar(in(p, 0)), Math::sqrt);
             case "Reciprocal": return map(scalar(in(p, 0)), x -> 1 / x);
             case "Neg": return map(scalar(in(p, 0)), x -> -x);
-            case "Mul", "Div", "Add", "Sub": {
+            case "Mul", "Div", "Add", "Sub", "Pow": {
                 OptionalDouble a = scalar(in(p, 0)), b = scalar(in(p, 1));
                 if (a.isEmpty() || b.isEmpty()) return OptionalDouble.empty();
                 double x = a.getAsDouble(), y = b.getAsDouble();
@@ -251,10 +257,14 @@ final class OnnxGraph {
                     case "Mul" -> x * y;
                     case "Div" -> x / y;
                     case "Add" -> x + y;
+                    case "Pow" -> Math.pow(x, y);
                     default -> x - y;
                 });
             }
-            default: return OptionalDouble.empty();
+            default: {
+                long[] v = partialShape(value);
+                return v != null && v.length == 1 && v[0] != UNKNOWN ? OptionalDouble.of(v[0]) : OptionalDouble.empty();
+            }
         }
     }
 
@@ -265,9 +275,18 @@ final class OnnxGraph {
     /** Marks an entry of {@link #partialShape} that is only known at run time. */
     static final long UNKNOWN = Long.MIN_VALUE;
 
+    private final Map<String, long[]> shapeHints = new HashMap<>();
+
+    /** Records what a pattern learned about a value's shape (UNKNOWN where it varies), for Shape nodes reading it. */
+    void hintShape(String value, long[] dims) {
+        shapeHints.put(value, dims.clone());
+    }
+
     /**
-     * A shape operand with what is known of it: a constant, or a Concat of constants and run-time sizes (PyTorch's
-     * {@code x.view(x.size()[:-1] + (heads, head_dim))}). Null when not even its length is known.
+     * A small integer tensor (a shape, axes, sizes) with what is known of it before run time: constants, Shape of a
+     * value with a known or hinted shape, and Gather / Slice / Concat / Unsqueeze / Cast on those. Entries only known
+     * at run time are {@link #UNKNOWN}; null when not even the length is known. This is how PyTorch's
+     * {@code x.view(x.size()[:-1] + (heads, head_dim))} reads as [?, ?, heads, head_dim].
      */
     long[] partialShape(String value) {
         Optional<TensorProto> c = constant(value);
@@ -280,20 +299,64 @@ final class OnnxGraph {
         }
         int p = producerOf(value);
         if (p < 0) return null;
-        if (op(p).equals("Unsqueeze") && scalarShaped(in(p, 0))) {
-            OptionalDouble s = scalar(in(p, 0));
-            return new long[] {s.isPresent() ? (long) s.getAsDouble() : UNKNOWN};
-        }
-        if (op(p).equals("Concat")) {
-            List<Long> all = new ArrayList<>();
-            for (String part : nodes.get(p).getInputList()) {
-                long[] s = partialShape(part);
-                if (s == null) return null;
-                for (long x : s) all.add(x);
+        switch (op(p)) {
+            case "Shape": {
+                long[] dims = shapeHints.get(in(p, 0));
+                if (dims == null) return null;
+                int rank = dims.length;
+                int start = (int) clampAxis(intAttr(p, "start", 0), rank), end = (int) clampAxis(intAttr(p, "end", rank), rank);
+                return Arrays.copyOfRange(dims, start, Math.max(start, end));
             }
-            return all.stream().mapToLong(Long::longValue).toArray();
+            case "Cast", "Identity", "Unsqueeze", "Squeeze": {
+                long[] v = partialShape(in(p, 0));
+                if (v != null || !op(p).equals("Unsqueeze")) return v;
+                return scalarShaped(in(p, 0)) ? new long[] {UNKNOWN} : null;  // one run-time size
+            }
+            case "Gather": {
+                Optional<TensorProto> idx = constant(in(p, 1));
+                if (idx.isEmpty() || idx.get().getDimsCount() > 1) return null;
+                long[] data = partialShape(in(p, 0));
+                long[] index = TensorData.toLongs(idx.get());
+                if (data == null) return producerOf(in(p, 0)) >= 0 && op(producerOf(in(p, 0))).equals("Shape")
+                        ? filled(index.length, UNKNOWN) : null;
+                long[] out = new long[index.length];
+                for (int i = 0; i < index.length; i++) {
+                    long k = index[i] < 0 ? index[i] + data.length : index[i];
+                    if (k < 0 || k >= data.length) return null;
+                    out[i] = data[(int) k];
+                }
+                return out;
+            }
+            case "Slice": {
+                long[] data = partialShape(in(p, 0)), starts = partialShape(in(p, 1)), ends = partialShape(in(p, 2));
+                if (data == null || starts == null || ends == null || starts.length != 1 || ends.length != 1) return null;
+                if (!in(p, 4).isEmpty()) return null;  // steps
+                int n = data.length;
+                int from = (int) clampAxis(starts[0], n), to = (int) clampAxis(ends[0], n);
+                return Arrays.copyOfRange(data, from, Math.max(from, to));
+            }
+            case "Concat": {
+                List<Long> all = new ArrayList<>();
+                for (String part : nodes.get(p).getInputList()) {
+                    long[] s = partialShape(part);
+                    if (s == null) return null;
+                    for (long x : s) all.add(x);
+                }
+                return all.stream().mapToLong(Long::longValue).toArray();
+            }
+            default: return null;
         }
-        return null;
+    }
+
+    private static long clampAxis(long i, int n) {
+        long k = i < 0 ? i + n : i;
+        return Math.max(0, Math.min(n, k));
+    }
+
+    private static long[] filled(int n, long v) {
+        long[] a = new long[n];
+        Arrays.fill(a, v);
+        return a;
     }
 
     /** True when a value is a scalar by construction: a Gather of one index out of a Shape, or a scalar constant. */

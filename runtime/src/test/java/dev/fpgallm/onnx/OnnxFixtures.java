@@ -35,9 +35,10 @@ final class OnnxFixtures {
 
     static final List<ExportStyle> STYLES = List.of(
             ExportStyle.OPTIMUM,
-            new ExportStyle(17, true, true, false, false),     // anonymous names, unfused LayerNorm, tanh-formula GELU
-            new ExportStyle(20, true, false, true, true),      // anonymous, Gelu node, Gemm layers
-            new ExportStyle(18, false, true, false, true));    // ReduceMean axes as an input, Gemm layers
+            new ExportStyle(17, true, true, false, false, false),  // anonymous names, unfused LayerNorm, tanh-formula GELU
+            new ExportStyle(20, true, false, true, true, false),   // anonymous, Gelu node, Gemm layers
+            new ExportStyle(18, false, true, false, true, false),  // ReduceMean axes as an input, Gemm layers
+            new ExportStyle(17, true, true, false, true, true));   // like a PyTorch trace: run-time shapes and scale
 
     static Path write(Gpt2Weights w, ExportStyle style, Path file) {
         try (Arena arena = Arena.ofConfined()) {

@@ -126,7 +126,7 @@ class OnnxImportErrorsTest {
 
     @Test
     void exactGeluIsNotGpt2sActivation() {
-        ExportStyle geluNode = new ExportStyle(20, false, false, true, false);
+        ExportStyle geluNode = new ExportStyle(20, false, false, true, false, false);
         String op = refusal(geluNode, editNode("/transformer/h.0/mlp/act/Gelu", n -> n.toBuilder().clearAttribute()
                 .addAttribute(GraphWriter.stringAttr("approximate", "none")).build()));
         assertSays(op, "node '/transformer/h.0/mlp/act/Gelu' (Gelu)", "exact (erf) GELU", "gelu_new");
