@@ -76,8 +76,8 @@ final class OnnxGraph {
             NodeProto n = nodes.get(i);
             if (!(n.getDomain().isEmpty() || n.getDomain().equals("ai.onnx")) || !KNOWN_OPS.contains(n.getOpType()))
                 throw error(i, "operator " + n.getOpType() + (n.getDomain().isEmpty() ? "" : " of domain " + n.getDomain())
-                        + " is not supported (fpga-llm reads the standard ONNX operators a GPT-2 export uses, "
-                        + KNOWN_OPS.size() + " of them: see docs/onnx.md)");
+                        + " is not supported (fpga-llm reads the standard ONNX operators a GPT-2 export uses: "
+                        + "see docs/onnx.md)");
             for (String in : n.getInputList()) {
                 if (in.isEmpty()) continue;
                 if (!defined.contains(in))
