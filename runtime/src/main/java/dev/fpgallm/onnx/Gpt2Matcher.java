@@ -30,6 +30,8 @@ final class Gpt2Matcher {
     private final int seqLen;
     private final Placement[] placed;
     private final List<Double> epsilons = new ArrayList<>();
+    private final List<Block> blocks = new ArrayList<>();
+    private int d, vocab, heads = -1;
 
     private Gpt2Matcher(OnnxGraph g, int seqLen) {
         this.g = g;
@@ -50,7 +52,8 @@ final class Gpt2Matcher {
         int tokenGather = tokenEmbedding();
         String wteName = g.in(tokenGather, 0);
         long[] wteShape = g.initializerShape(wteName);
-        int vocab = Math.toIntExact(wteShape[0]), d = Math.toIntExact(wteShape[1]);
+        vocab = Math.toIntExact(wteShape[0]);
+        d = Math.toIntExact(wteShape[1]);
         float[] wte = g.weight(wteName, tokenGather, vocab, d);
         String tokens = g.out(tokenGather);
         List<Integer> adds = g.readers(tokens, "Add");
@@ -63,71 +66,75 @@ final class Gpt2Matcher {
         if (wpeShape == null || wpeShape.length != 2 || wpeShape[1] != d)
             throw g.error(embAdd, "expected its other operand to be a Gather from a position embedding table [n_positions, "
                     + d + "], found " + g.describe(g.other(embAdd, tokens)));
-        int positions = Math.toIntExact(wpeShape[0]);
-        float[] wpe = g.weight(g.in(posGather, 0), posGather, positions, d);
+        float[] wpe = g.weight(g.in(posGather, 0), posGather, Math.toIntExact(wpeShape[0]), d);
         place(List.of(tokenGather, posGather, embAdd), Placement.host("embedding"));
 
         String r = g.out(embAdd);
-        List<Block> blocks = new ArrayList<>();
-        int heads = -1;
         while (true) {
             String layer = "h." + blocks.size();
             LayerNormPattern.Match ln = LayerNormPattern.find(g, r, d, layer + " ln_1 or ln_f");
             LinearPattern.Match first = LinearPattern.find(g, ln.output(), d, layer + " attn.c_attn or lm_head");
             if (first.linear().out() == vocab) {
-                if (first.hasBias()) throw g.error(first.product(), "the LM head has a bias; GPT-2's has none");
-                String logits = first.output();
-                place(ln.nodes(), new Placement(Unit.LAYERNORM, "ln_f", 0));
-                epsilons.add(ln.epsilon());
-                placeLinear(first, "lm_head");
-                // a head equal to wte is tied (also when an exporter stored a transposed copy): share the array
-                float[] lmHead = Arrays.equals(first.linear().weight(), wte) ? wte : first.linear().weight();
-                Gpt2Config config = new Gpt2Config(name, blocks.size(), d, heads, positions, vocab, epsilon(), "gelu_new");
-                if (blocks.isEmpty()) throw g.error(first.product(), "the model has no transformer blocks");
-                if (!g.outputs.contains(logits))
-                    throw g.error(first.product(), "the LM head's output '" + logits + "' is not a graph output");
-                Gpt2Weights weights = new Gpt2Weights(config, wte, wpe, blocks,
-                        new LayerNormWeights(ln.gamma(), ln.beta()), lmHead);
+                Gpt2Weights weights = head(name, ln, first, wte, wpe);
                 placeTheRest();
                 return new Result(weights, placed);
             }
-            if (first.linear().out() != 3 * d || !first.hasBias())
-                throw g.error(first.product(), "expected the attention's QKV projection (" + d + " -> " + 3 * d
-                        + ", with bias) or the LM head (" + d + " -> " + vocab + "), found " + d + " -> " + first.linear().out()
-                        + (first.hasBias() ? "" : " without bias"));
-            AttentionPattern.Match att = AttentionPattern.find(g, first.output(), d, first.product());
-            if (heads > 0 && att.heads() != heads) throw g.error(att.scores(), "this layer has " + att.heads()
-                    + " heads, the first one " + heads);
-            heads = att.heads();
-            LinearPattern.Match proj = biased(LinearPattern.find(g, att.output(), d, layer + " attn.c_proj"), d, d);
-            int add1 = residual(r, proj);
-            LayerNormPattern.Match ln2 = LayerNormPattern.find(g, g.out(add1), d, layer + " ln_2");
-            LinearPattern.Match fc = biased(LinearPattern.find(g, ln2.output(), d, layer + " mlp.c_fc"), d, 4 * d);
-            GeluPattern.Match act = GeluPattern.find(g, fc.output(), fc.product());
-            LinearPattern.Match mlpProj = biased(LinearPattern.find(g, act.output(), 4 * d, layer + " mlp.c_proj"), 4 * d, d);
-            int add2 = residual(g.out(add1), mlpProj);
-
-            place(ln.nodes(), new Placement(Unit.LAYERNORM, layer + " ln_1", 0));
-            placeLinear(first, layer + " attn.c_attn");
-            List<Integer> attNodes = new ArrayList<>(att.nodes());
-            long headMacs = (long) att.heads() * att.headDim() * seqLen;
-            place(attNodes, new Placement(Unit.ATTENTION, layer + " attn", 0));
-            placed[att.scores()] = new Placement(Unit.ATTENTION, layer + " attn (Q.K^T)", headMacs);
-            placed[att.context()] = new Placement(Unit.ATTENTION, layer + " attn (P.V)", headMacs);
-            placeLinear(proj, layer + " attn.c_proj");
-            place(List.of(add1), Placement.gemm(layer + " attn.c_proj (residual)", 0));
-            place(ln2.nodes(), new Placement(Unit.LAYERNORM, layer + " ln_2", 0));
-            placeLinear(fc, layer + " mlp.c_fc");
-            place(act.nodes(), Placement.gemm(layer + " mlp.c_fc (GELU)", 0));
-            placeLinear(mlpProj, layer + " mlp.c_proj");
-            place(List.of(add2), Placement.gemm(layer + " mlp.c_proj (residual)", 0));
-            epsilons.add(ln.epsilon());
-            epsilons.add(ln2.epsilon());
-
-            blocks.add(new Block(new LayerNormWeights(ln.gamma(), ln.beta()), qkvInOrder(first.linear(), att.roleOfPart(), d),
-                    proj.linear(), new LayerNormWeights(ln2.gamma(), ln2.beta()), fc.linear(), mlpProj.linear()));
-            r = g.out(add2);
+            r = block(layer, r, ln, first);
         }
+    }
+
+    /** One transformer block from its first LayerNorm and dense layer; returns the residual stream after it. */
+    private String block(String layer, String r, LayerNormPattern.Match ln, LinearPattern.Match qkv) {
+        if (qkv.linear().out() != 3 * d || !qkv.hasBias())
+            throw g.error(qkv.product(), "expected the attention's QKV projection (" + d + " -> " + 3 * d
+                    + ", with bias) or the LM head (" + d + " -> " + vocab + "), found " + d + " -> " + qkv.linear().out()
+                    + (qkv.hasBias() ? "" : " without bias"));
+        AttentionPattern.Match att = AttentionPattern.find(g, qkv.output(), d, qkv.product());
+        if (heads > 0 && att.heads() != heads)
+            throw g.error(att.scores(), "this layer has " + att.heads() + " heads, the first one " + heads);
+        heads = att.heads();
+        LinearPattern.Match proj = biased(LinearPattern.find(g, att.output(), d, layer + " attn.c_proj"), d, d);
+        int add1 = residual(r, proj);
+        LayerNormPattern.Match ln2 = LayerNormPattern.find(g, g.out(add1), d, layer + " ln_2");
+        LinearPattern.Match fc = biased(LinearPattern.find(g, ln2.output(), d, layer + " mlp.c_fc"), d, 4 * d);
+        GeluPattern.Match act = GeluPattern.find(g, fc.output(), fc.product());
+        LinearPattern.Match mlpProj = biased(LinearPattern.find(g, act.output(), 4 * d, layer + " mlp.c_proj"), 4 * d, d);
+        int add2 = residual(g.out(add1), mlpProj);
+
+        place(ln.nodes(), new Placement(Unit.LAYERNORM, layer + " ln_1", 0));
+        placeLinear(qkv, layer + " attn.c_attn");
+        long headMacs = (long) att.heads() * att.headDim() * seqLen;
+        place(att.nodes(), new Placement(Unit.ATTENTION, layer + " attn", 0));
+        placed[att.scores()] = new Placement(Unit.ATTENTION, layer + " attn (Q.K^T)", headMacs);
+        placed[att.context()] = new Placement(Unit.ATTENTION, layer + " attn (P.V)", headMacs);
+        placeLinear(proj, layer + " attn.c_proj");
+        place(List.of(add1), Placement.gemm(layer + " attn.c_proj (residual)", 0));
+        place(ln2.nodes(), new Placement(Unit.LAYERNORM, layer + " ln_2", 0));
+        placeLinear(fc, layer + " mlp.c_fc");
+        place(act.nodes(), Placement.gemm(layer + " mlp.c_fc (GELU)", 0));
+        placeLinear(mlpProj, layer + " mlp.c_proj");
+        place(List.of(add2), Placement.gemm(layer + " mlp.c_proj (residual)", 0));
+        epsilons.add(ln.epsilon());
+        epsilons.add(ln2.epsilon());
+
+        blocks.add(new Block(new LayerNormWeights(ln.gamma(), ln.beta()), qkvInOrder(qkv.linear(), att.roleOfPart(), d),
+                proj.linear(), new LayerNormWeights(ln2.gamma(), ln2.beta()), fc.linear(), mlpProj.linear()));
+        return g.out(add2);
+    }
+
+    /** The final LayerNorm and the LM head (no bias, output logits) close the model. */
+    private Gpt2Weights head(String name, LayerNormPattern.Match ln, LinearPattern.Match head, float[] wte, float[] wpe) {
+        if (head.hasBias()) throw g.error(head.product(), "the LM head has a bias; GPT-2's has none");
+        if (blocks.isEmpty()) throw g.error(head.product(), "the model has no transformer blocks before the LM head");
+        if (!g.outputs.contains(head.output()))
+            throw g.error(head.product(), "the LM head's output '" + head.output() + "' is not a graph output");
+        place(ln.nodes(), new Placement(Unit.LAYERNORM, "ln_f", 0));
+        placeLinear(head, "lm_head");
+        epsilons.add(ln.epsilon());
+        // a head equal to wte is tied (also when an exporter stored a transposed copy): share the array
+        float[] lmHead = Arrays.equals(head.linear().weight(), wte) ? wte : head.linear().weight();
+        Gpt2Config config = new Gpt2Config(name, blocks.size(), d, heads, wpe.length / d, vocab, epsilon(), "gelu_new");
+        return new Gpt2Weights(config, wte, wpe, blocks, new LayerNormWeights(ln.gamma(), ln.beta()), lmHead);
     }
 
     /** The Gather from a 2-D initializer whose indices are input_ids (possibly reshaped or cast). */
