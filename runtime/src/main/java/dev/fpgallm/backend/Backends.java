@@ -10,6 +10,7 @@ import dev.fpgallm.npu.BoardModel;
 import dev.fpgallm.quant.ActivationScales;
 import dev.fpgallm.quant.CalibrationCache;
 import dev.fpgallm.quant.Precision;
+import dev.fpgallm.onnx.OrtBackend;
 import dev.fpgallm.reference.ReferenceModel;
 import java.util.List;
 import java.util.function.Consumer;
@@ -61,7 +62,7 @@ public final class Backends {
                 CompiledModel model = compile(weights, options);
                 yield XrtBoard.engine(model, weights, options.exactSoftmax(), options.board(), options.notice());
             }
-            case "ort" -> throw new UserError("backend '" + name + "' is not available yet in this build");
+            case "ort" -> new OrtBackend(weights, options.maxSeq());
             default -> throw new IllegalStateException(name);
         };
     }

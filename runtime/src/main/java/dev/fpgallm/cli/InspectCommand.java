@@ -1,5 +1,6 @@
 package dev.fpgallm.cli;
 
+import dev.fpgallm.UserError;
 import dev.fpgallm.backend.Backends;
 import dev.fpgallm.compiler.CompiledModel;
 import dev.fpgallm.model.CheckpointLoader;
@@ -13,6 +14,7 @@ import dev.fpgallm.model.DType;
 import dev.fpgallm.model.Gpt2Config;
 import dev.fpgallm.model.ModelStore;
 import dev.fpgallm.model.SafetensorsFile;
+import dev.fpgallm.onnx.OnnxImporter;
 import java.io.PrintWriter;
 import java.util.EnumMap;
 import java.util.Map;
@@ -23,7 +25,10 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "inspect", mixinStandardHelpOptions = true,
-        description = "Print a model's config, parameter count, weight bytes per dtype, and its NPU memory plan, program and predicted step time.")
+        description = {"Print a model's config, parameter count, weight bytes per dtype, and its NPU memory plan, program "
+                + "and predicted step time.",
+                "For an ONNX model: the partition report, every node with the NPU instruction that covers it or host, "
+                        + "and the MACs per decode token (at --max-seq positions) and weight bytes offloaded vs on the host."})
 final class InspectCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -36,6 +41,11 @@ final class InspectCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         ModelStore.Source source = modelOptions.source(spec.commandLine().getErr());
+        if (source.format() == ModelStore.Format.ONNX) {
+            if (modelOptions.maxSeq < 1) throw new UserError("--max-seq must be at least 1");
+            OnnxImporter.partition(source.file(), source.label(), modelOptions.maxSeq).print(out);
+            return Main.EXIT_OK;
+        }
         Gpt2Config config = Gpt2Config.read(source.folder().resolve(CheckpointLoader.CONFIG)).withName(source.label());
         out.println("model:        " + source.folder() + (source.synthetic() ? " (synthetic weights)" : ""));
         out.println("config:       " + config);

@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
         description = "DistilGPT2 / GPT-2 token generation on an FPGA NPU (AMD Kria KV260), its emulator, and baselines.",
         subcommands = {GenerateCommand.class, LogitsCommand.class, InspectCommand.class, TokenizeCommand.class,
                 DetokenizeCommand.class, SynthModelCommand.class, NpuVectorsCommand.class, DevicesCommand.class,
+                ExportOnnxCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int EXIT_OK = 0;

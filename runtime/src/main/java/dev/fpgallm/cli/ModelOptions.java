@@ -8,9 +8,10 @@ import picocli.CommandLine.Option;
 
 /** --model and --max-seq, shared by the commands that run a model. */
 public final class ModelOptions {
-    @Option(names = "--model", paramLabel = "DIR|PRESET",
-            description = "A Hugging Face GPT-2 folder (config.json + model.safetensors), or a preset with synthetic "
-                    + "weights: tiny, distilgpt2, gpt2. Default: synthetic distilgpt2.")
+    @Option(names = "--model", paramLabel = "DIR|FILE.onnx|PRESET",
+            description = "A Hugging Face GPT-2 folder (config.json + model.safetensors), an ONNX export (a .onnx file "
+                    + "or a folder holding model.onnx), or a preset with synthetic weights: tiny, distilgpt2, gpt2. "
+                    + "Default: synthetic distilgpt2.")
     String model;
 
     @Option(names = "--max-seq", paramLabel = "N", defaultValue = "256",

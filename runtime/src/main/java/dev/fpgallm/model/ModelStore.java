@@ -1,17 +1,20 @@
 package dev.fpgallm.model;
 
 import dev.fpgallm.UserError;
+import dev.fpgallm.onnx.OnnxImporter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
- * Finds the model a command runs on. {@code --model} may name a Hugging Face folder, or a preset
+ * Finds the model a command runs on. {@code --model} may name a Hugging Face folder, an ONNX file (or a folder
+ * holding one, as optimum writes them), or a preset
  * ({@code tiny}, {@code distilgpt2}, {@code gpt2}, optionally written {@code synthetic:NAME}) whose synthetic
  * weights are created once under {@code $FPGA_LLM_HOME/models} (default {@code ~/.cache/fpga-llm/models}).
  * Without {@code --model} the embedded default is synthetic DistilGPT2.
@@ -22,8 +25,30 @@ public final class ModelStore {
     /** Overrides FPGA_LLM_HOME; lets tests keep the cache inside a temporary folder. */
     public static final String HOME_PROPERTY = "fpga.llm.home";
 
-    /** Where a model came from, for notices and reports. */
-    public record Source(Path folder, boolean synthetic, String label) {
+    /** What kind of file holds the weights. */
+    public enum Format { SAFETENSORS, ONNX }
+
+    /**
+     * Where a model came from, for notices and reports.
+     *
+     * @param folder the folder holding the model
+     * @param file   the weights file: model.safetensors, or the .onnx file
+     */
+    public record Source(Path folder, boolean synthetic, String label, Format format, Path file) {
+        /** A Hugging Face folder. */
+        public Source(Path folder, boolean synthetic, String label) {
+            this(folder, synthetic, label, Format.SAFETENSORS, folder.resolve(CheckpointLoader.WEIGHTS));
+        }
+
+        /** An ONNX file, labelled by its name (by its folder's for optimum's model.onnx). */
+        static Source onnx(Path file) {
+            Path abs = file.toAbsolutePath().normalize();
+            String name = abs.getFileName().toString();
+            String stem = name.substring(0, name.length() - ".onnx".length());
+            String label = stem.equals("model") && abs.getParent() != null && abs.getParent().getFileName() != null
+                    ? abs.getParent().getFileName().toString() : stem;
+            return new Source(abs.getParent(), false, label, Format.ONNX, abs);
+        }
     }
 
     private ModelStore() {
@@ -49,15 +74,19 @@ public final class ModelStore {
         else {
             Path p = Path.of(spec);
             if (Files.isDirectory(p)) {
-                if (!CheckpointLoader.isCheckpointFolder(p))
-                    throw new UserError(p + " is not a model folder: it needs config.json and model.safetensors");
-                return new Source(p, false, p.toAbsolutePath().normalize().getFileName().toString());
+                if (CheckpointLoader.isCheckpointFolder(p))
+                    return new Source(p, false, p.toAbsolutePath().normalize().getFileName().toString());
+                Optional<Path> onnx = OnnxImporter.findIn(p);
+                if (onnx.isPresent()) return Source.onnx(onnx.get());
+                throw new UserError(p + " is not a model folder: it needs config.json and model.safetensors, or a model.onnx");
             }
+            if (Files.isRegularFile(p) && OnnxImporter.isOnnxFile(p)) return Source.onnx(p);
             if (Gpt2Config.PRESETS.contains(spec.toLowerCase(Locale.ROOT))) preset = spec;
             else if (Files.exists(p))
-                throw new UserError(p + " is not a model folder: pass the folder holding config.json and model.safetensors");
+                throw new UserError(p + " is not a model: pass the folder holding config.json and model.safetensors, "
+                        + "or an .onnx file");
             else
-                throw new UserError("no model at '" + spec + "': give a Hugging Face GPT-2 folder or a preset ("
+                throw new UserError("no model at '" + spec + "': give a Hugging Face GPT-2 folder, an .onnx file or a preset ("
                         + String.join(", ", Gpt2Config.PRESETS) + ")");
         }
         Gpt2Config config = Gpt2Config.preset(preset);
@@ -108,6 +137,7 @@ public final class ModelStore {
 
     /** Resolves and loads in one go. */
     public static Gpt2Weights load(Source source) {
+        if (source.format() == Format.ONNX) return OnnxImporter.load(source.file(), source.label());
         Gpt2Weights w = CheckpointLoader.load(source.folder());
         return new Gpt2Weights(w.config().withName(source.label()), w.wte(), w.wpe(), w.blocks(), w.lnF(),
                 w.tiedLmHead() ? w.wte() : w.lmHead());

@@ -1,0 +1,90 @@
+package dev.fpgallm.onnx;
+
+import static dev.fpgallm.onnx.OnnxFixtures.relativeError;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.fpgallm.backend.Backend;
+import dev.fpgallm.backend.Backends;
+import dev.fpgallm.backend.SequenceFullException;
+import dev.fpgallm.model.Gpt2Config;
+import dev.fpgallm.model.Gpt2Weights;
+import dev.fpgallm.model.SyntheticCheckpoint;
+import dev.fpgallm.reference.ReferenceModel;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+
+/** ONNX Runtime's logits equal the FP32 reference's within 1e-3 of the logits' scale, through the KV cache. */
+class OrtBackendTest {
+    static final double TOLERANCE = 1e-3;
+
+    private static int[] tokens(int n, int salt) {
+        int[] t = new int[n];
+        for (int i = 0; i < n; i++) t[i] = (int) ((i * 7919L + salt * 104729L + 13) % Gpt2Config.GPT2_VOCAB);
+        return t;
+    }
+
+    /** Prefill of {@code prompt} tokens (all positions compared), then {@code steps} decode steps. */
+    private static double worstError(Backend ort, Backend ref, int prompt, int steps) {
+        int[] t = tokens(prompt + steps, prompt);
+        int[] head = Arrays.copyOf(t, prompt);
+        float[][] a = ort.prefillAll(head), b = ref.prefillAll(head);
+        double worst = 0;
+        for (int r = 0; r < prompt; r++) worst = Math.max(worst, relativeError(a[r], b[r]));
+        for (int s = prompt; s < prompt + steps; s++)
+            worst = Math.max(worst, relativeError(ort.decode(t[s]), ref.decode(t[s])));
+        assertEquals(ref.position(), ort.position());
+        System.out.printf("ort vs ref: worst relative error %.3g over %d positions%n", worst, prompt + steps);
+        return worst;
+    }
+
+    @Test
+    void tinyMatchesReferenceInEveryExportStyle() {
+        Gpt2Weights w = OnnxFixtures.tiny();
+        for (ExportStyle style : OnnxFixtures.STYLES) {
+            try (OrtBackend ort = new OrtBackend(w, 64, style); ReferenceModel ref = new ReferenceModel(w, 64)) {
+                double err = worstError(ort, ref, 7, 12);
+                assertTrue(err < TOLERANCE, style + ": relative error " + err);
+            }
+        }
+    }
+
+    @Test
+    void tiedHeadMatchesReference() {
+        Gpt2Weights w = OnnxFixtures.tied(OnnxFixtures.tiny());
+        try (Backend ort = Backends.open("ort", w, new Backends.Options(32)); ReferenceModel ref = new ReferenceModel(w, 32)) {
+            assertEquals("ort", ort.name());
+            double err = worstError(ort, ref, 3, 5);
+            assertTrue(err < TOLERANCE, "relative error " + err);
+        }
+    }
+
+    @Test
+    void resetStartsOverAndTheCacheHasItsSize() {
+        Gpt2Weights w = OnnxFixtures.tiny();
+        try (OrtBackend ort = new OrtBackend(w, 6)) {
+            int[] t = tokens(6, 1);
+            float[] first = ort.prefill(Arrays.copyOf(t, 4)).clone();
+            ort.decode(t[4]);
+            ort.decode(t[5]);
+            assertEquals(6, ort.position());
+            assertThrows(SequenceFullException.class, () -> ort.decode(1));
+            ort.reset();
+            assertEquals(0, ort.position());
+            float[] again = ort.prefill(Arrays.copyOf(t, 4));
+            assertTrue(Arrays.equals(first, again), "same prompt after reset, same logits");
+            assertThrows(IllegalArgumentException.class, () -> ort.decode(Gpt2Config.GPT2_VOCAB));
+        }
+    }
+
+    /** The expensive one: synthetic DistilGPT2, a prefill of 3 and 3 decode steps. */
+    @Test
+    void distilGpt2MatchesReference() {
+        Gpt2Weights w = SyntheticCheckpoint.generate(Gpt2Config.distilgpt2(), 0);
+        try (OrtBackend ort = new OrtBackend(w, 16); ReferenceModel ref = new ReferenceModel(w, 16)) {
+            double err = worstError(ort, ref, 3, 3);
+            assertTrue(err < TOLERANCE, "relative error " + err);
+        }
+    }
+}
