@@ -29,11 +29,33 @@ public final class Backends {
      * @param exactSoftmax NPU softmax mode (emu, xrt): exact or the approximate fast path
      * @param allLogits    the NPU program computes logits for every prefill row ({@code logits --prefill})
      * @param notice       one-line notices (calibration, ...) for stderr
+     * @param fp16Layers   layers the NPU backends leave to FP16 on the host (docs/quantization.md)
      */
     public record Options(int maxSeq, Precision precision, boolean exactSoftmax, boolean allLogits,
-                          Consumer<String> notice) {
+                          Consumer<String> notice, List<Integer> fp16Layers) {
+        public Options {
+            fp16Layers = List.copyOf(fp16Layers);
+        }
+
+        public Options(int maxSeq, Precision precision, boolean exactSoftmax, boolean allLogits,
+                       Consumer<String> notice) {
+            this(maxSeq, precision, exactSoftmax, allLogits, notice, List.of());
+        }
+
         public Options(int maxSeq) {
             this(maxSeq, Precision.W8A16, false, false, s -> { });
+        }
+
+        public Options withMaxSeq(int n) {
+            return new Options(n, precision, exactSoftmax, allLogits, notice, fp16Layers);
+        }
+
+        public Options withAllLogits(boolean all) {
+            return new Options(maxSeq, precision, exactSoftmax, all, notice, fp16Layers);
+        }
+
+        public Options withFp16Layers(List<Integer> layers) {
+            return new Options(maxSeq, precision, exactSoftmax, allLogits, notice, layers);
         }
     }
 
@@ -62,6 +84,6 @@ public final class Backends {
         ActivationScales scales = ActivationScales.from(CalibrationCache.ranges(weights, options.notice()),
                 options.precision());
         return NpuCompiler.compile(weights, scales,
-                new NpuCompiler.Options(options.maxSeq(), options.maxSeq(), options.allLogits()));
+                new NpuCompiler.Options(options.maxSeq(), options.maxSeq(), options.allLogits(), options.fp16Layers()));
     }
 }
