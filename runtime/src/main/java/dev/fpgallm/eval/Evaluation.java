@@ -47,6 +47,11 @@ public final class Evaluation {
         return e;
     }
 
+    /** How many windows {@link #reference} will run (for progress bars). */
+    public static int windowCount(Corpus corpus, int window, int stride) {
+        return Window.over(corpus, window, stride).size();
+    }
+
     public Corpus corpus() {
         return corpus;
     }
