@@ -4,6 +4,7 @@ import dev.fpgallm.UserError;
 import dev.fpgallm.backend.Backend;
 import dev.fpgallm.backend.Backends;
 import dev.fpgallm.eval.LayerSensitivity;
+import dev.fpgallm.model.Gpt2Config;
 import dev.fpgallm.model.Gpt2Weights;
 import dev.fpgallm.quant.Precision;
 import java.io.PrintWriter;
@@ -41,6 +42,17 @@ public final class BackendOptions {
         exactSoftmax();
         Precision.parse(precision);
         fp16Spec();
+    }
+
+    /** The checks that need the model's shape: FP16 layer numbers and auto:N against its layers. */
+    public void check(Gpt2Config c) {
+        check();
+        Fp16Spec spec = fp16Spec();
+        for (int l : spec.layers())
+            if (l >= c.nLayer())
+                throw new UserError("--fp16-layers: layer " + l + " does not exist (the model has layers 0.." + (c.nLayer() - 1) + ")");
+        if (spec.auto() > c.nLayer())
+            throw new UserError("--fp16-layers auto:" + spec.auto() + ": the model has " + c.nLayer() + " layers");
     }
 
     boolean exactSoftmax() {
