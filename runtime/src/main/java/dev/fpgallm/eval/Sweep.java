@@ -15,8 +15,8 @@ import java.util.function.Consumer;
  * quality from {@link Evaluation}, and for NPU configurations the cycle model's predicted KV260 decode step.
  */
 public final class Sweep {
-    /** Decode steps timed to measure the host's FP16 layers (positions 0 .. HOST_STEPS - 1). */
-    static final int HOST_STEPS = 8;
+    /** Decode steps run before timing the host's FP16 layers (JIT warm-up), then steps timed (median taken). */
+    static final int HOST_WARMUP = 8, HOST_STEPS = 16;
 
     private Sweep() {
     }
@@ -27,7 +27,8 @@ public final class Sweep {
      * @param label            what was run, e.g. "emu w8a16 approx"
      * @param stage            the seed's stage for this option (section 9), or "" when not one of its rows
      * @param launches         kernel launches per step (0 for backends without the NPU)
-     * @param hostMillis       the host's FP16 layers per decode step, measured on this machine (0 without them)
+     * @param hostMillis       the host's FP16 layers per decode step, measured on this machine (median of 16 steps at
+     *                         positions 8..23, after 8 warm-up steps; 0 without FP16 layers)
      * @param predictedMillis  the cycle model's KV260 decode step at the window's last position, plus hostMillis
      */
     public record Row(String label, String stage, Quality quality, int launches, double hostMillis,
@@ -49,14 +50,17 @@ public final class Sweep {
             if (!(b instanceof NpuEngine e)) return new Row(label, stage, q, 0, 0, OptionalDouble.empty());
             double host = 0;
             if (!e.compiledModel().fp16Layers().isEmpty()) {
-                double[] ms = new double[HOST_STEPS];
+                int[] tokens = reference.corpus().sequences().getFirst();
+                int steps = Math.min(HOST_WARMUP + HOST_STEPS, reference.longestWindow()); // what the cache holds
+                int warm = Math.min(HOST_WARMUP, steps / 3);
+                double[] ms = new double[steps - warm];
                 e.reset();
-                for (int i = 0; i < HOST_STEPS; i++) {
-                    e.decode(reference.corpus().sequences().getFirst()[i % reference.corpus().sequences().getFirst().length]);
-                    ms[i] = e.lastHostMillis();
+                for (int i = 0; i < steps; i++) {
+                    e.decode(tokens[i % tokens.length]);
+                    if (i >= warm) ms[i - warm] = e.lastHostMillis();
                 }
                 Arrays.sort(ms);
-                host = ms[HOST_STEPS / 2];
+                host = (ms[(ms.length - 1) / 2] + ms[ms.length / 2]) / 2;
             }
             double npu = e.predictMillis(reference.longestWindow() - 1, 1);
             return new Row(label, stage, q, e.compiledModel().segments().size(), host, OptionalDouble.of(npu + host));
