@@ -48,7 +48,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "DIR|PRESET", description = "A Hugging Face GPT-2 folder or a preset (tiny, distilgpt2, gpt2). Default: synthetic distilgpt2.")
     String model;
 
-    @Option(names = "--backends", paramLabel = "LIST", defaultValue = "emu,ref", split = ",",
+    @Option(names = {"--backends", "--backend"}, paramLabel = "LIST", defaultValue = "emu,ref", split = ",",
             description = "Backends to compare under the same prompts (ref, emu, xrt, ort). Default: ${DEFAULT-VALUE}.")
     List<String> backends;
 
@@ -132,13 +132,20 @@ final class BenchCommand implements Callable<Integer> {
         Benchmark bench = new Benchmark(settings, meter, idle, subtractIdle, System::nanoTime, Clock.systemUTC());
         Map<String, Backends.Options> options = new LinkedHashMap<>();
         List<BenchRow> rows = new ArrayList<>();
-        for (String name : backends) {
-            Backends.Options o = backendOptions(name).options(w, settings.maxSeq(), err, false);
-            options.put(name, o);
-            try (Backend b = Backends.open(name, w, o);
-                 ProgressBar bar = new ProgressBar(err, "bench " + name + " " + b.precision(), settings.tokens())) {
-                rows.addAll(bench.run(b, bar::step));
+        List<Backend> opened = new ArrayList<>();
+        try {
+            // all opened first: a backend this build or machine lacks fails before minutes of measuring
+            for (String name : backends) {
+                Backends.Options o = backendOptions(name).options(w, settings.maxSeq(), err, false);
+                options.put(name, o);
+                opened.add(Backends.open(name, w, o));
             }
+            for (Backend b : opened)
+                try (ProgressBar bar = new ProgressBar(err, "bench " + b.name() + " " + b.precision(), settings.tokens())) {
+                    rows.addAll(bench.run(b, bar::step));
+                }
+        } finally {
+            for (Backend b : opened) b.close();
         }
         rows = withQuality(rows, w, options, err);
 

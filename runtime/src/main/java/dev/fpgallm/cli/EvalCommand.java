@@ -5,6 +5,7 @@ import dev.fpgallm.backend.Backend;
 import dev.fpgallm.backend.Backends;
 import dev.fpgallm.eval.Corpus;
 import dev.fpgallm.eval.Evaluation;
+import dev.fpgallm.eval.LayerSensitivity;
 import dev.fpgallm.eval.Sweep;
 import dev.fpgallm.model.Gpt2Config;
 import dev.fpgallm.model.Gpt2Weights;
@@ -108,6 +109,7 @@ final class EvalCommand implements Callable<Integer> {
             }
         }
         String backend = backendOptions.backend;
+        List<String> sensitivity = new ArrayList<>();
         if (!sweep) {
             Backends.Options o = backendOptions.options(w, window, err, true);
             rows.add(measure(w, reference, backend, o, "", err));
@@ -115,9 +117,19 @@ final class EvalCommand implements Callable<Integer> {
             for (Precision p : Precision.values())
                 for (boolean exact : new boolean[] {true, false})
                     rows.add(measure(w, reference, backend, options(w, window, p, exact, "none", err), stage(p, exact), err));
-            for (Precision p : Precision.values())
-                rows.add(measure(w, reference, backend, options(w, window, p, false, "auto", err),
+            for (Precision p : Precision.values()) {
+                // auto resolved here rather than in BackendOptions, so that the ranking goes into the report
+                Backends.Options base = options(w, window, p, false, "none", err);
+                err.println("measuring each layer's sensitivity (" + p.label() + " approx) ...");
+                List<LayerSensitivity.Score> ranked = LayerSensitivity.rank(w, base, backend, err::println);
+                List<Integer> picked = LayerSensitivity.pick(ranked, LayerSensitivity.DEFAULT_LAYERS);
+                StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "  %s approx:", p.label()));
+                for (LayerSensitivity.Score sc : ranked)
+                    line.append(String.format(Locale.ROOT, "  layer %d %.5f", sc.layer(), sc.meanKl()));
+                sensitivity.add(line.append("  -> FP16 layer(s) ").append(picked).toString());
+                rows.add(measure(w, reference, backend, base.withFp16Layers(picked),
                         "FP16 fallback, most sensitive layer (risk 2)", err));
+            }
             rows.add(measure(w, reference, backend, options(w, window, Precision.W8A16, false, "all", err),
                     "~FP16 end-to-end (debug), LM head INT8", err));
         }
@@ -126,6 +138,11 @@ final class EvalCommand implements Callable<Integer> {
         out.println();
         out.println("perplexity: exp(mean NLL) over the scored tokens; drop % = quality_drop_pct = (ppl / ppl_fp32 - 1) x 100;");
         out.println("top-1 %, cosine and KL(FP32 || config) compare the logits at the same positions.");
+        if (!sensitivity.isEmpty()) {
+            out.println("FP16 fallback auto: mean KL from FP32 with only that layer in FP16, on the calibration text "
+                    + "(most sensitive first; the first " + LayerSensitivity.DEFAULT_LAYERS + " picked):");
+            sensitivity.forEach(out::println);
+        }
         if (rows.stream().anyMatch(r -> r.launches() > 0))
             out.printf(Locale.ROOT, "pred. KV260 t/s: PREDICTED by the cycle model for a decode step at position %d (one launch "
                     + "overhead per launch),%n  plus host ms/tok = the host FP16 layers MEASURED on this machine (not the "

@@ -96,6 +96,16 @@ class BenchEvalCliTest {
     }
 
     @Test
+    void anUnavailableBackendFailsBeforeAnythingIsMeasured(@TempDir Path dir) {
+        Path csv = dir.resolve("x.csv");
+        CliRunner r = CliRunner.run("bench", "--model", "tiny", "--backends", "ref,xrt", "--out", csv.toString());
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("backend 'xrt' is not available"), r.err());
+        assertFalse(r.err().contains("bench ref"), "ref was not measured first: " + r.err());
+        assertFalse(Files.exists(csv));
+    }
+
+    @Test
     void evalOfTheReferenceAgainstItselfIsZeroDrop() {
         CliRunner r = CliRunner.run("eval", "--model", "tiny", "--backend", "ref", "--max-seq", "24", "--sequences", "1");
         assertEquals(0, r.code(), r.err());
@@ -115,6 +125,25 @@ class BenchEvalCliTest {
         String row = r.out().lines().filter(l -> l.startsWith("emu w8a8+fp16:1 exact")).findFirst().orElseThrow(() -> new AssertionError(r.out()));
         assertTrue(row.contains(" 2 "), "two launches per step with layer 1 of 2 in FP16: " + row);
         assertFalse(r.out().contains("sampled from the FP32"), r.out());
+    }
+
+    @Test
+    void sweepMeasuresTheTradeOffTable() {
+        CliRunner r = CliRunner.run("eval", "--model", "tiny", "--max-seq", "24", "--sequences", "1", "--sweep");
+        assertEquals(0, r.code(), r.err());
+        List<String> table = r.out().lines().filter(l -> l.startsWith("fp32 reference") || l.startsWith("emu ")).toList();
+        assertEquals(8, table.size(), r.out());
+        for (String config : List.of("emu w8a16 exact", "emu w8a16 approx", "emu w8a8 exact", "emu w8a8 approx",
+                "emu w8a16+fp16:0,1 approx"))
+            assertTrue(table.stream().anyMatch(l -> l.startsWith(config + " ")), config + " in\n" + r.out());
+        for (String row : table.subList(1, table.size())) {
+            List<String> n = numbers(row);
+            // tiny has 2 layers: only FP16 layer 1 alone leaves a segment before it (and ln_f + LM head after it)
+            assertEquals(row.contains("+fp16:1 ") ? "2" : "1", n.get(5), "launches per step: " + row);
+            assertTrue(Double.parseDouble(n.getLast()) > 0, "predicted tokens/s: " + row);
+        }
+        assertTrue(r.out().contains("w8a16 approx:  layer"), "the sensitivity ranking is reported: " + r.out());
+        assertTrue(r.out().contains("PREDICTED") && r.out().contains("MEASURED on this machine"), r.out());
     }
 
     @Test
