@@ -30,9 +30,4 @@ public final class BenchPrompts {
         for (int i = 0; i < length; i++) out[i] = tokens[i % tokens.length];
         return out;
     }
-
-    /** The prompt as text (for reports). */
-    public static String text(int length) {
-        return Gpt2Tokenizer.gpt2().decode(of(length));
-    }
 }

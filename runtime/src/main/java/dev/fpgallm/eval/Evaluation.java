@@ -2,6 +2,7 @@ package dev.fpgallm.eval;
 
 import dev.fpgallm.backend.Backend;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -94,7 +95,7 @@ public final class Evaluation {
     private float[][] run(Backend b, Window w) {
         int[] seq = corpus.sequences().get(w.sequence());
         b.reset();
-        return b.prefillAll(java.util.Arrays.copyOfRange(seq, w.begin(), w.end()));
+        return b.prefillAll(Arrays.copyOfRange(seq, w.begin(), w.end()));
     }
 
     static double logSumExp(float[] l) {

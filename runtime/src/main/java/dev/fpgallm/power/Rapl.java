@@ -10,8 +10,9 @@ import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
- * RAPL energy counters through Linux powercap ({@code /sys/class/powercap/intel-rapl:N}; AMD processors expose the
- * same zones). Only top-level package zones are summed (their sub-zones, core and uncore, are parts of them).
+ * RAPL energy counters through Linux powercap ({@code /sys/class/powercap/intel-rapl:N}; the kernel's RAPL driver
+ * uses these names on AMD processors too). Only top-level package zones are summed (their sub-zones, core and
+ * uncore, are parts of them; a psys zone covers the packages again).
  * {@code energy_uj} counts microjoules and wraps to 0 after {@code max_energy_range_uj}; since 2020 kernels make it
  * readable by root only, so on most machines this finds nothing unless run as root.
  */
@@ -34,7 +35,7 @@ public final class Rapl {
         if (!Files.isDirectory(powercap)) return Optional.empty();
         List<Path> candidates;
         try (Stream<Path> s = Files.list(powercap)) {
-            candidates = s.filter(p -> p.getFileName().toString().matches("(intel|amd)-rapl:\\d+"))
+            candidates = s.filter(p -> p.getFileName().toString().matches("intel-rapl:\\d+"))
                     .sorted(Comparator.comparing(p -> p.getFileName().toString())).toList();
         } catch (IOException e) {
             return Optional.empty();
