@@ -48,6 +48,11 @@ public interface Backend extends AutoCloseable {
         return "fp32";
     }
 
+    /** Softmax label for reports: exact (FP32 backends) or the NPU's mode, exact or approx. */
+    default String softmaxMode() {
+        return "exact";
+    }
+
     @Override
     void close();
 }

@@ -31,15 +31,37 @@ public final class Backends {
      * @param allLogits    the NPU program computes logits for every prefill row ({@code logits --prefill})
      * @param notice       one-line notices (calibration, ...) for stderr
      * @param board        XRT library, xclbin and device (xrt)
+     * @param fp16Layers   layers the NPU backends leave to FP16 on the host (docs/quantization.md)
      */
     public record Options(int maxSeq, Precision precision, boolean exactSoftmax, boolean allLogits,
-                          Consumer<String> notice, XrtBoard.Options board) {
+                          Consumer<String> notice, XrtBoard.Options board, List<Integer> fp16Layers) {
+        public Options {
+            fp16Layers = List.copyOf(fp16Layers);
+        }
+
+        public Options(int maxSeq, Precision precision, boolean exactSoftmax, boolean allLogits, Consumer<String> notice,
+                       XrtBoard.Options board) {
+            this(maxSeq, precision, exactSoftmax, allLogits, notice, board, List.of());
+        }
+
         public Options(int maxSeq, Precision precision, boolean exactSoftmax, boolean allLogits, Consumer<String> notice) {
             this(maxSeq, precision, exactSoftmax, allLogits, notice, XrtBoard.Options.DEFAULT);
         }
 
         public Options(int maxSeq) {
             this(maxSeq, Precision.W8A16, false, false, s -> { });
+        }
+
+        public Options withMaxSeq(int n) {
+            return new Options(n, precision, exactSoftmax, allLogits, notice, board, fp16Layers);
+        }
+
+        public Options withAllLogits(boolean all) {
+            return new Options(maxSeq, precision, exactSoftmax, all, notice, board, fp16Layers);
+        }
+
+        public Options withFp16Layers(List<Integer> layers) {
+            return new Options(maxSeq, precision, exactSoftmax, allLogits, notice, board, layers);
         }
     }
 
@@ -72,6 +94,6 @@ public final class Backends {
         ActivationScales scales = ActivationScales.from(CalibrationCache.ranges(weights, options.notice()),
                 options.precision());
         return NpuCompiler.compile(weights, scales,
-                new NpuCompiler.Options(options.maxSeq(), options.maxSeq(), options.allLogits()));
+                new NpuCompiler.Options(options.maxSeq(), options.maxSeq(), options.allLogits(), options.fp16Layers()));
     }
 }

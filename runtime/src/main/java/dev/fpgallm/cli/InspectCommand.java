@@ -76,16 +76,20 @@ final class InspectCommand implements Callable<Integer> {
     private void npu(PrintWriter out) {
         backendOptions.check();
         Gpt2Weights weights = modelOptions.load(spec.commandLine().getErr());
-        CompiledModel m = Backends.compile(weights, backendOptions.options(modelOptions, spec.commandLine().getErr(), false));
+        CompiledModel m = Backends.compile(weights, backendOptions.options(weights, modelOptions.maxSeq, spec.commandLine().getErr(), false));
         out.println("NPU memory plan (" + m.scales().precision().label() + ", max " + m.plan().maxSeq() + " positions):");
         out.print(m.plan().describe());
         out.println("NPU program:");
         out.print(m.describeProgram());
         CycleModel model = new CycleModel(BoardModel.kv260());
         int pos = m.plan().maxSeq() - 1;
-        Launch decode = new Launch(m.program().header(), pos, 1, backendOptions.exactSoftmax() ? Isa.FLAG_SOFTMAX_EXACT : 0);
-        EnumMap<CycleModel.Kind, Long> cycles = model.breakdown(m.program().instructions(), decode);
-        double launchMs = 1000 * model.board().launchOverheadSeconds();
+        // every segment's header carries the same limits; the cycle model reads only those
+        Launch decode = new Launch(m.segments().getFirst().program().header(), pos, 1,
+                backendOptions.exactSoftmax() ? Isa.FLAG_SOFTMAX_EXACT : 0);
+        EnumMap<CycleModel.Kind, Long> cycles = model.breakdown(m.instructions(), decode);
+        double launchMs = 1000 * model.board().launchOverheadSeconds() * m.segments().size();
+        if (!m.fp16Layers().isEmpty())
+            out.println("  (NPU segments only: the host's FP16 layers " + m.fp16Layers() + " are not in this prediction)");
         double total = launchMs;
         for (long c : cycles.values()) total += 1000 * model.seconds(c);
         out.printf(Locale.ROOT, "predicted KV260 decode step at position %d (cycle model, %.0f MHz): %.3f ms = %.1f tokens/s%n",

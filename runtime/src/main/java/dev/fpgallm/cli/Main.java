@@ -14,10 +14,9 @@ import picocli.CommandLine.Command;
 /** The {@code fpga-llm} command line. Exit codes: 0 success, 2 bad input or unavailable backend, 1 internal error. */
 @Command(name = "fpga-llm", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "DistilGPT2 / GPT-2 token generation on an FPGA NPU (AMD Kria KV260), its emulator, and baselines.",
-        subcommands = {GenerateCommand.class, LogitsCommand.class, InspectCommand.class, TokenizeCommand.class,
-                DetokenizeCommand.class, SynthModelCommand.class, NpuVectorsCommand.class, DevicesCommand.class,
-                ExportOnnxCommand.class,
-                CommandLine.HelpCommand.class})
+        subcommands = {GenerateCommand.class, BenchCommand.class, EvalCommand.class, LogitsCommand.class,
+                InspectCommand.class, TokenizeCommand.class, DetokenizeCommand.class, SynthModelCommand.class,
+                ExportOnnxCommand.class, NpuVectorsCommand.class, DevicesCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int EXIT_OK = 0;
     public static final int EXIT_INTERNAL = 1;

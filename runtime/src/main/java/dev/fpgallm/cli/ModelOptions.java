@@ -1,9 +1,12 @@
 package dev.fpgallm.cli;
 
 import dev.fpgallm.UserError;
+import dev.fpgallm.model.CheckpointLoader;
+import dev.fpgallm.model.Gpt2Config;
 import dev.fpgallm.model.Gpt2Weights;
 import dev.fpgallm.model.ModelStore;
 import java.io.PrintWriter;
+import java.util.List;
 import picocli.CommandLine.Option;
 
 /** --model and --max-seq, shared by the commands that run a model. */
@@ -26,6 +29,15 @@ public final class ModelOptions {
             err.flush();
         });
         return source;
+    }
+
+    /**
+     * Resolves --model keeping its notices in {@code notices} instead of printing them, and reads the config: for
+     * commands that check options against the model first, so that a bad option is one line on stderr.
+     */
+    public Gpt2Config config(List<String> notices) {
+        if (source == null) source = ModelStore.resolve(model, notices::add);
+        return Gpt2Config.read(source.folder().resolve(CheckpointLoader.CONFIG)).withName(source.label());
     }
 
     public Gpt2Weights load(PrintWriter err) {

@@ -33,6 +33,10 @@ import java.util.List;
  * then LAYERNORM resA -> norm (ln_f, last row only when generating) and the LM-head GEMM -> logits (INT32).
  * The same program serves a prefill of any M <= maxTokens tokens and every decode step: M and the position are
  * kernel arguments.
+ * <p>
+ * Layers chosen for FP16 fallback run on the host instead (the kernel has no floating point): the program is cut
+ * into segments at them, one program per run of NPU layers, the last one always ending with ln_f and the LM head.
+ * Their weights are not packed. Without FP16 layers there is exactly one segment, as before.
  */
 public final class NpuCompiler {
     private static final double LOG2E = 1.0 / Math.log(2);
@@ -42,7 +46,14 @@ public final class NpuCompiler {
      * @param maxSeq    KV-cache positions
      * @param allLogits compute logits for every row (the {@code logits --prefill} case) instead of the last one
      */
-    public record Options(int maxTokens, int maxSeq, boolean allLogits) {
+    public record Options(int maxTokens, int maxSeq, boolean allLogits, List<Integer> fp16Layers) {
+        public Options {
+            fp16Layers = List.copyOf(new java.util.TreeSet<>(fp16Layers));
+        }
+
+        public Options(int maxTokens, int maxSeq, boolean allLogits) {
+            this(maxTokens, maxSeq, allLogits, List.of());
+        }
     }
 
     private final Gpt2Config c;
@@ -63,6 +74,9 @@ public final class NpuCompiler {
     public static CompiledModel compile(Gpt2Weights w, ActivationScales s, Options options) {
         if (options.maxTokens() < 1 || options.maxTokens() > options.maxSeq())
             throw new IllegalArgumentException("maxTokens " + options.maxTokens() + " outside 1..maxSeq " + options.maxSeq());
+        for (int l : options.fp16Layers())
+            if (l < 0 || l >= w.config().nLayer())
+                throw new IllegalArgumentException("FP16 layer " + l + " outside 0.." + (w.config().nLayer() - 1));
         return new NpuCompiler(w, s, options).compile();
     }
 
@@ -71,15 +85,28 @@ public final class NpuCompiler {
         // Weights: each matrix at the same offset in all four buffers.
         long perLayer = WeightPacker.bytesPerBuffer(3 * d, d) + WeightPacker.bytesPerBuffer(d, d)
                 + WeightPacker.bytesPerBuffer(4 * d, d) + WeightPacker.bytesPerBuffer(d, 4 * d);
-        long weightBytes = perLayer * layers + WeightPacker.bytesPerBuffer(vocabPadded, d);
+        int npuLayers = layers - options.fp16Layers().size();
+        long weightBytes = perLayer * npuLayers + WeightPacker.bytesPerBuffer(vocabPadded, d);
         if (weightBytes > Integer.MAX_VALUE - 16)
             throw new IllegalArgumentException("model too large for the emulator's 2 GiB buffers");
         byte[][] weights = new byte[4][(int) weightBytes];
 
         MemoryPlan probe = MemoryPlan.of(c, options.maxTokens(), options.maxSeq(), 1, 0, 0, 0);
+        List<List<Instruction>> segments = new ArrayList<>();
+        List<int[]> spans = new ArrayList<>(); // per segment: first layer, end layer
         List<Instruction> program = new ArrayList<>();
+        int first = 0;
         long wOff = 0;
         for (int l = 0; l < layers; l++) {
+            if (options.fp16Layers().contains(l)) {
+                if (!program.isEmpty()) {
+                    segments.add(program);
+                    spans.add(new int[] {first, l});
+                    program = new ArrayList<>();
+                }
+                first = l + 1;
+                continue;
+            }
             Block b = w.blocks().get(l);
             program.add(layerNorm(Isa.ROWS_ALL, b.ln1(), s.residual()[l], s.ln1()[l], probe.resA(), probe.norm(), probe.dStride()));
             // Q, K and V segments each keep their own output scale.
@@ -115,13 +142,23 @@ public final class NpuCompiler {
         program.add(gemm(weights, wOff, head, all ? Isa.ROWS_ALL : Isa.ROWS_FIRST, Isa.OUT_INT32, s.lnF(),
                 fill(vocabPadded, s.logit()), probe.norm(), probe.dStride(), 0, probe.logitStride(), null, 0, 0, vocabPadded));
 
+        segments.add(program);
+        spans.add(new int[] {first, layers});
+
         int logitRows = all ? options.maxTokens() : 1;
-        long programBytes = 4L * (Isa.HEADER_WORDS + Isa.INSTRUCTION_WORDS * program.size());
+        long programBytes = 0;
+        for (List<Instruction> p : segments) programBytes += 4L * (Isa.HEADER_WORDS + Isa.INSTRUCTION_WORDS * p.size());
         MemoryPlan plan = MemoryPlan.of(c, options.maxTokens(), options.maxSeq(), logitRows, weightBytes,
                 params.bytes(), programBytes);
-        ProgramHeader header = new ProgramHeader(program.size(), plan.weightsBytes(), plan.paramsBytes(),
-                plan.actBytes(), plan.kvBytes(), plan.logitsBytes(), options.maxTokens(), options.maxSeq());
-        return new CompiledModel(c, plan, new Program(header, program), weights, params.toBytes(), s);
+        List<CompiledModel.Segment> compiled = new ArrayList<>();
+        for (int i = 0; i < segments.size(); i++) {
+            List<Instruction> p = segments.get(i);
+            ProgramHeader header = new ProgramHeader(p.size(), plan.weightsBytes(), plan.paramsBytes(),
+                    plan.actBytes(), plan.kvBytes(), plan.logitsBytes(), options.maxTokens(), options.maxSeq());
+            compiled.add(new CompiledModel.Segment(new Program(header, p), spans.get(i)[0], spans.get(i)[1],
+                    i == segments.size() - 1));
+        }
+        return new CompiledModel(c, plan, compiled, weights, params.toBytes(), s);
     }
 
     /**

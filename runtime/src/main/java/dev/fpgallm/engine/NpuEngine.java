@@ -32,6 +32,11 @@ import java.util.OptionalDouble;
  * tokens and quantizes them into the input rows, syncs just those rows to the device, launches npu_top once with the
  * position and M, waits, syncs back the status words and the logits rows it reads, and dequantizes the logits.
  * The KV cache never leaves device memory; the position is all the host tracks.
+ * <p>
+ * With FP16 fallback layers the compiled model has several segments, each its own program buffer and run over the
+ * same weights, params, act and kv buffers. A step then launches every segment in turn; between two segments the
+ * host syncs the residual rows back, runs its FP16 layers ({@link HostFp16Block}), requantizes the rows and syncs
+ * them in again: one more launch and two more row transfers per run of FP16 layers.
  */
 public final class NpuEngine implements Backend {
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -41,19 +46,25 @@ public final class NpuEngine implements Backend {
     private final Device device;
     private final boolean ownsDevice;
     private final CompiledModel model;
+    private final Gpt2Weights weights;
     private final MemoryPlan plan;
     private final int flags;
     private final CycleModel cycleModel;
     private final BufferObject[] buffers = new BufferObject[Isa.BUFFER_ARGS];
+    private final BufferObject[] programs;      // one per segment; programs[0] is buffers[ARG_PROGRAM]
     private final Kernel kernel;
-    private final Run run;
+    private final Run[] runs;                   // one per segment
+    private final HostFp16Block[] hostLayers;   // by layer index; null where the NPU runs the layer
     private final float[] logits;
+    private final float[] rows;                 // residual rows in FP32 on the host: [maxTokens * nEmbd]
     private final Embedding embedding;
     private final int[] oneToken = new int[1];
-    private final Instruction[] instructions;
+    private final Instruction[][] segmentInstructions;
     private final Launch predicted = new Launch(null, 0, 0, 0);
     private int position;
     private double lastPredictedMillis = Double.NaN;
+    private double lastHostMillis;
+    private long launches;
 
     /**
      * @param ownsDevice close the device with the engine
@@ -64,18 +75,28 @@ public final class NpuEngine implements Backend {
         this.device = device;
         this.ownsDevice = ownsDevice;
         this.model = model;
+        this.weights = weights;
         this.plan = model.plan();
         this.flags = exactSoftmax ? Isa.FLAG_SOFTMAX_EXACT : 0;
         this.cycleModel = new CycleModel(board);
         this.logits = new float[model.config().vocabSize()];
+        this.rows = new float[plan.maxTokens() * model.config().nEmbd()];
         this.embedding = new Embedding(weights, model);
-        this.instructions = model.program().instructions().toArray(new Instruction[0]);
+        this.segmentInstructions = new Instruction[model.segments().size()][];
+        for (int s = 0; s < segmentInstructions.length; s++)
+            segmentInstructions[s] = model.segments().get(s).program().instructions().toArray(new Instruction[0]);
+        int segments = model.segments().size();
+        this.programs = new BufferObject[segments];
+        this.runs = new Run[segments];
+        this.hostLayers = new HostFp16Block[model.config().nLayer()];
+        for (int l : model.fp16Layers())
+            hostLayers[l] = new HostFp16Block(weights.blocks().get(l), model.config(), plan.maxSeq());
         Kernel k = null;
-        Run r = null;
         try {
             k = device.openKernel(Isa.KERNEL_NAME);
-            byte[] program = model.program().encode();
-            long[] sizes = {program.length, plan.weightsBytes(), plan.weightsBytes(), plan.weightsBytes(),
+            byte[][] code = new byte[segments][];
+            for (int s = 0; s < segments; s++) code[s] = model.segments().get(s).program().encode();
+            long[] sizes = {code[0].length, plan.weightsBytes(), plan.weightsBytes(), plan.weightsBytes(),
                     plan.weightsBytes(), plan.paramsBytes(), plan.actBytes(), plan.kvBytes(), plan.logitsBytes(),
                     Isa.STATUS_BYTES};
             for (int arg = 0; arg < Isa.BUFFER_ARGS; arg++) {
@@ -83,26 +104,31 @@ public final class NpuEngine implements Backend {
                 BufferFlags f = arg == Isa.ARG_LOGITS || arg == Isa.ARG_STATUS ? BufferFlags.CACHEABLE : BufferFlags.NORMAL;
                 buffers[arg] = device.allocate(Math.max(16, sizes[arg]), f, k.groupId(arg));
             }
-            upload(Isa.ARG_PROGRAM, program);
-            for (int p = 0; p < Isa.WEIGHT_PORTS; p++) upload(Isa.ARG_WEIGHTS0 + p, model.weights()[p]);
-            upload(Isa.ARG_PARAMS, model.params());
-            r = k.newRun();
-            for (int arg = 0; arg < Isa.BUFFER_ARGS; arg++) r.setArg(arg, buffers[arg]);
+            programs[0] = buffers[Isa.ARG_PROGRAM];
+            for (int s = 1; s < segments; s++)
+                programs[s] = device.allocate(code[s].length, BufferFlags.NORMAL, k.groupId(Isa.ARG_PROGRAM));
+            for (int s = 0; s < segments; s++) upload(programs[s], code[s]);
+            for (int p = 0; p < Isa.WEIGHT_PORTS; p++) upload(buffers[Isa.ARG_WEIGHTS0 + p], model.weights()[p]);
+            upload(buffers[Isa.ARG_PARAMS], model.params());
+            for (int s = 0; s < segments; s++) {
+                runs[s] = k.newRun();
+                for (int arg = 0; arg < Isa.BUFFER_ARGS; arg++)
+                    runs[s].setArg(arg, arg == Isa.ARG_PROGRAM ? programs[s] : buffers[arg]);
+            }
         } catch (RuntimeException e) {
-            if (r != null) r.close();
+            for (Run r : runs) if (r != null) r.close();
             if (k != null) k.close();
             closeBuffers();
             if (ownsDevice) device.close();
             throw e;
         }
         this.kernel = k;
-        this.run = r;
     }
 
-    private void upload(int arg, byte[] bytes) {
+    private static void upload(BufferObject buffer, byte[] bytes) {
         if (bytes.length == 0) return;
-        buffers[arg].write(MemorySegment.ofArray(bytes), 0);
-        buffers[arg].sync(SyncDirection.TO_DEVICE, bytes.length, 0);
+        buffer.write(MemorySegment.ofArray(bytes), 0);
+        buffer.sync(SyncDirection.TO_DEVICE, bytes.length, 0);
     }
 
     public CompiledModel compiledModel() {
@@ -135,7 +161,22 @@ public final class NpuEngine implements Backend {
 
     @Override
     public String precision() {
-        return model.scales().precision().label();
+        return model.precisionLabel();
+    }
+
+    @Override
+    public String softmaxMode() {
+        return flags == Isa.FLAG_SOFTMAX_EXACT ? "exact" : "approx";
+    }
+
+    /** Kernel launches since the engine opened: one per segment per step (per maxTokens rows of a prefill). */
+    public long launchCount() {
+        return launches;
+    }
+
+    /** Wall time the host spent on its FP16 layers during the last call (0 without FP16 layers), measured here. */
+    public double lastHostMillis() {
+        return lastHostMillis;
     }
 
     /** The KV cache needs no clearing: a launch reads only positions below its own, all written before. */
@@ -147,13 +188,15 @@ public final class NpuEngine implements Backend {
     @Override
     public float[] prefill(int[] tokens) {
         checkFits(tokens.length);
-        double predicted = 0;
+        double predicted = 0, host = 0;
         for (int from = 0; from < tokens.length; from += plan.maxTokens()) {
             int n = Math.min(plan.maxTokens(), tokens.length - from);
             launch(tokens, from, n);
             predicted += lastPredictedMillis;
+            host += lastHostMillis;
         }
         lastPredictedMillis = predicted;
+        lastHostMillis = host;
         readLogits(plan.logitRows() == 1 ? 0 : lastChunkRows(tokens.length) - 1, logits);
         return logits;
     }
@@ -164,17 +207,19 @@ public final class NpuEngine implements Backend {
             throw new IllegalStateException("this program computes the last row's logits only; compile with allLogits");
         checkFits(tokens.length);
         float[][] out = new float[tokens.length][];
-        double predicted = 0;
+        double predicted = 0, host = 0;
         for (int from = 0; from < tokens.length; from += plan.maxTokens()) {
             int n = Math.min(plan.maxTokens(), tokens.length - from);
             launch(tokens, from, n);
             predicted += lastPredictedMillis;
+            host += lastHostMillis;
             for (int r = 0; r < n; r++) {
                 out[from + r] = new float[logits.length];
                 readLogits(plan.logitRows() == 1 ? 0 : r, out[from + r]);
             }
         }
         lastPredictedMillis = predicted;
+        lastHostMillis = host;
         return out;
     }
 
@@ -197,14 +242,51 @@ public final class NpuEngine implements Backend {
         if (position + tokens > plan.maxSeq()) throw new SequenceFullException(position, tokens, plan.maxSeq());
     }
 
-    /** One step: embed, sync in, run once, sync the status back. */
+    /**
+     * One step of n rows: embed, then for each segment: the host's FP16 layers before it (if any), the rows synced
+     * in, one launch, the status synced back. Without FP16 layers: embed, sync in, one launch, status back.
+     */
     private void launch(int[] tokens, int from, int n) {
-        embedding.write(buffers[Isa.ARG_ACT].map(), tokens, from, n, position);
+        embedding.embed(rows, tokens, from, n, position);
+        long hostNanos = 0;
+        int layer = 0; // the residual in `rows` enters this layer
+        for (int s = 0; s < runs.length; s++) {
+            CompiledModel.Segment segment = model.segments().get(s);
+            long t0 = System.nanoTime();
+            boolean host = layer < segment.firstLayer();
+            if (s > 0) readRows(n, model.scales().residual()[layer]);
+            for (; layer < segment.firstLayer(); layer++) hostLayers[layer].forward(rows, n, position);
+            writeRows(n, model.scales().residual()[segment.firstLayer()]);
+            if (host) hostNanos += System.nanoTime() - t0;
+            run(runs[s], n);
+            layer = segment.endLayer();
+        }
+        lastHostMillis = hostNanos / 1e6;
+        lastPredictedMillis = predictMillis(position, n) + lastHostMillis;
+        position += n;
+        long logitRows = plan.logitRows() == 1 ? 1 : n;
+        buffers[Isa.ARG_LOGITS].sync(SyncDirection.FROM_DEVICE, logitRows * plan.logitStride(), 0);
+    }
+
+    /** Quantizes the host's residual rows at {@code scale} into act's input rows and syncs them to the device. */
+    private void writeRows(int n, double scale) {
+        embedding.quantize(buffers[Isa.ARG_ACT].map(), rows, n, scale);
         buffers[Isa.ARG_ACT].sync(SyncDirection.TO_DEVICE, (long) n * plan.dStride(), plan.resA());
+    }
+
+    /** Syncs the residual rows a segment left in act back to the host and dequantizes them at {@code scale}. */
+    private void readRows(int n, double scale) {
+        buffers[Isa.ARG_ACT].sync(SyncDirection.FROM_DEVICE, (long) n * plan.dStride(), plan.resA());
+        embedding.dequantize(buffers[Isa.ARG_ACT].map(), rows, n, scale);
+    }
+
+    /** One launch of a segment's run; checks the state and the status words. */
+    private void run(Run run, int n) {
         run.setArg(Isa.ARG_POSITION, position);
         run.setArg(Isa.ARG_N_TOKENS, n);
         run.setArg(Isa.ARG_FLAGS, flags);
         run.start();
+        launches++;
         RunState state = run.waitFor(TIMEOUT);
         if (state != RunState.COMPLETED)
             throw new XrtException("npu_top ended in state " + state + " (position " + position + ", " + n + " tokens)");
@@ -214,10 +296,6 @@ public final class NpuEngine implements Backend {
         if (code != Isa.OK)
             throw new XrtException("npu_top reported " + Isa.statusName(code) + " at instruction "
                     + status.map().get(INT, 4) + " (position " + position + ", " + n + " tokens)");
-        lastPredictedMillis = predictMillis(position, n);
-        position += n;
-        long rows = plan.logitRows() == 1 ? 1 : n;
-        buffers[Isa.ARG_LOGITS].sync(SyncDirection.FROM_DEVICE, rows * plan.logitStride(), 0);
     }
 
     private void readLogits(int row, float[] out) {
@@ -227,14 +305,25 @@ public final class NpuEngine implements Backend {
         for (int v = 0; v < out.length; v++) out[v] = (float) (l.get(INT, base + 4L * v) * scale);
     }
 
-    /** The cycle model's KV260 time for one launch: every instruction's cycles plus the launch overhead. */
+    /**
+     * The cycle model's KV260 time for one step of the NPU: every instruction's cycles plus one launch overhead per
+     * segment. Host FP16 layers are not in it; {@link #predictedLastStepMillis} adds their time measured here.
+     */
     public double predictMillis(int pos, int n) {
-        Launch launch = predicted.set(model.program().header(), pos, n, flags);
-        long cycles = 0;
-        for (Instruction i : instructions) cycles += cycleModel.cycles(i, launch);
-        return 1000 * (cycleModel.seconds(cycles) + cycleModel.board().launchOverheadSeconds());
+        double seconds = 0;
+        for (int s = 0; s < segmentInstructions.length; s++) {
+            Launch launch = predicted.set(model.segments().get(s).program().header(), pos, n, flags);
+            long cycles = 0;
+            for (Instruction i : segmentInstructions[s]) cycles += cycleModel.cycles(i, launch);
+            seconds += cycleModel.seconds(cycles) + cycleModel.board().launchOverheadSeconds();
+        }
+        return 1000 * seconds;
     }
 
+    /**
+     * The cycle model's KV260 time of the last call; with FP16 layers plus the host's time for them, measured on
+     * this machine (not on the board's Cortex-A53).
+     */
     @Override
     public OptionalDouble predictedLastStepMillis() {
         return Double.isNaN(lastPredictedMillis) ? OptionalDouble.empty() : OptionalDouble.of(lastPredictedMillis);
@@ -248,6 +337,10 @@ public final class NpuEngine implements Backend {
     }
 
     private void closeBuffers() {
+        for (int s = 1; s < programs.length; s++) {
+            if (programs[s] != null) programs[s].close();
+            programs[s] = null;
+        }
         for (int i = 0; i < buffers.length; i++) {
             if (buffers[i] != null) buffers[i].close();
             buffers[i] = null;
@@ -256,7 +349,7 @@ public final class NpuEngine implements Backend {
 
     @Override
     public void close() {
-        run.close();
+        for (Run r : runs) r.close();
         kernel.close();
         closeBuffers();
         if (ownsDevice) device.close();

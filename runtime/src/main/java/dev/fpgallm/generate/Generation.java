@@ -5,6 +5,7 @@ import dev.fpgallm.model.Gpt2Config;
 import java.util.Arrays;
 import java.util.OptionalDouble;
 import java.util.function.IntConsumer;
+import java.util.function.LongSupplier;
 
 /**
  * The token loop: prefill the prompt in one pass, sample, then decode one token at a time through the KV cache.
@@ -22,6 +23,12 @@ public final class Generation {
      */
     public static Result run(Backend backend, int[] promptIds, int maxNewTokens, Sampler sampler, boolean stopAtEos,
                              IntConsumer onToken) {
+        return run(backend, promptIds, maxNewTokens, sampler, stopAtEos, onToken, System::nanoTime);
+    }
+
+    /** As above, timed by {@code nanoTime} (benchmarks' tests pass a fake clock). */
+    public static Result run(Backend backend, int[] promptIds, int maxNewTokens, Sampler sampler, boolean stopAtEos,
+                             IntConsumer onToken, LongSupplier nanoTime) {
         if (promptIds.length == 0) throw new IllegalArgumentException("empty prompt");
         backend.reset();
         int[] out = new int[maxNewTokens];
@@ -29,10 +36,10 @@ public final class Generation {
         double predictedSum = 0;
         int predictedSteps = 0;
 
-        long t0 = System.nanoTime();
+        long t0 = nanoTime.getAsLong();
         float[] logits = backend.prefill(promptIds);
         int next = sampler.sample(logits);
-        long prefillNanos = System.nanoTime() - t0;
+        long prefillNanos = nanoTime.getAsLong() - t0;
         OptionalDouble predictedPrefill = backend.predictedLastStepMillis();
         int n = 0;
         if (maxNewTokens > 0) {
@@ -41,10 +48,10 @@ public final class Generation {
         }
         int steps = 0;
         while (n < maxNewTokens && !(stopAtEos && next == Gpt2Config.END_OF_TEXT)) {
-            long s = System.nanoTime();
+            long s = nanoTime.getAsLong();
             logits = backend.decode(next);
             next = sampler.sample(logits);
-            stepNanos[steps++] = System.nanoTime() - s;
+            stepNanos[steps++] = nanoTime.getAsLong() - s;
             OptionalDouble p = backend.predictedLastStepMillis();
             if (p.isPresent()) {
                 predictedSum += p.getAsDouble();

@@ -28,6 +28,11 @@ public final class Calibration {
     private Calibration() {
     }
 
+    /** The first {@code n} tokens of the calibration text (repeated as needed): the data per-layer choices are tuned on. */
+    public static int[] tokens(int n) {
+        return Arrays.copyOf(Gpt2Tokenizer.gpt2().encode(TEXT.repeat(1 + n / 200)), n);
+    }
+
     /** Runs {@code sequences} prefills of {@code length} tokens and returns the ranges they reached. */
     public static ActivationRanges run(Gpt2Weights w, int sequences, int length) {
         int[] text = Gpt2Tokenizer.gpt2().encode(TEXT.repeat(1 + sequences * length / 200));

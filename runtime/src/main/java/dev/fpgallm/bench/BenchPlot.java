@@ -1,0 +1,96 @@
+package dev.fpgallm.bench;
+
+import dev.fpgallm.UserError;
+import dev.fpgallm.plot.Canvas;
+import dev.fpgallm.plot.LineChart;
+import dev.fpgallm.plot.PngCanvas;
+import dev.fpgallm.plot.SvgCanvas;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * The benchmark's figure: latency per token and tokens/s against prompt length, one line per backend (measured,
+ * solid) and one per board prediction (the cycle model's KV260, dashed), as PNG and SVG.
+ */
+public final class BenchPlot {
+    static final int WIDTH = 1200, HEIGHT = 580;
+    private static final int[] COLORS = {0x1f77b4, 0xff7f0e, 0x2ca02c, 0xd62728, 0x9467bd, 0x8c564b};
+
+    private BenchPlot() {
+    }
+
+    /** Writes {@code png} and the SVG beside it (same name, .svg). */
+    public static void write(Path png, List<BenchRow> rows) {
+        PngCanvas p = new PngCanvas(WIDTH, HEIGHT);
+        SvgCanvas s = new SvgCanvas(WIDTH, HEIGHT);
+        draw(p, rows);
+        draw(s, rows);
+        replace(png, p.png());
+        replace(svgBeside(png), s.svg().getBytes(StandardCharsets.UTF_8));
+    }
+
+    public static Path svgBeside(Path png) {
+        String name = png.getFileName().toString();
+        return png.resolveSibling(name.substring(0, name.length() - ".png".length()) + ".svg");
+    }
+
+    static void draw(Canvas c, List<BenchRow> rows) {
+        if (rows.isEmpty()) throw new IllegalArgumentException("no rows to plot");
+        BenchRow first = rows.getFirst();
+        c.text(WIDTH / 2.0, 24, "fpga-llm bench: " + first.model() + ", " + first.genTokens() + " generated tokens, batch 1, median of "
+                + first.repeats() + " runs", 17, Canvas.Anchor.MIDDLE, 0x111111, true, false);
+        c.text(WIDTH / 2.0, 44, "measured on " + first.machine() + ", " + first.date().truncatedTo(ChronoUnit.SECONDS)
+                + "; dashed: PREDICTED KV260 (cycle model), not measured", 12, Canvas.Anchor.MIDDLE, 0x444444, false, false);
+        List<LineChart.Series> latency = series(rows, r -> r.latencyMs().median(), r -> r.predictedLatencyMs().orElse(Double.NaN));
+        List<LineChart.Series> throughput = series(rows, BenchRow::throughput,
+                r -> r.predictedLatencyMs().isPresent() ? 1000 / r.predictedLatencyMs().getAsDouble() : Double.NaN);
+        new LineChart("latency per generated token", "prompt length (tokens)", "ms per token (log scale)", latency)
+                .draw(c, 0, 56, WIDTH / 2.0, HEIGHT - 100);
+        new LineChart("decode throughput", "prompt length (tokens)", "tokens per second (log scale)", throughput)
+                .draw(c, WIDTH / 2.0, 56, WIDTH / 2.0, HEIGHT - 100);
+        LineChart.legend(c, 70, HEIGHT - 18, latency);
+    }
+
+    /** Per backend in order of appearance: the measured line, then its predicted line if it has one. */
+    private static List<LineChart.Series> series(List<BenchRow> rows, ToDoubleFunction<BenchRow> measured,
+                                                 ToDoubleFunction<BenchRow> predicted) {
+        Map<String, List<BenchRow>> byBackend = new LinkedHashMap<>();
+        for (BenchRow r : rows) byBackend.computeIfAbsent(r.backend() + " " + r.precision(), k -> new ArrayList<>()).add(r);
+        List<LineChart.Series> out = new ArrayList<>();
+        int color = 0;
+        for (Map.Entry<String, List<BenchRow>> e : byBackend.entrySet()) {
+            List<BenchRow> rs = e.getValue();
+            double[] x = rs.stream().mapToDouble(BenchRow::promptLen).toArray();
+            int rgb = COLORS[color++ % COLORS.length];
+            out.add(new LineChart.Series(e.getKey() + " (measured here)", x, rs.stream().mapToDouble(measured).toArray(), rgb, false));
+            double[] p = rs.stream().mapToDouble(predicted).toArray();
+            if (java.util.Arrays.stream(p).anyMatch(Double::isFinite))
+                out.add(new LineChart.Series(e.getKey() + ": predicted KV260", x, p, rgb, true));
+        }
+        return out;
+    }
+
+    private static void replace(Path file, byte[] bytes) {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp-" + ProcessHandle.current().pid());
+        try {
+            Files.write(tmp, bytes);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException ignored) {
+                // best effort
+            }
+            throw new UserError("cannot write " + file + ": " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,276 @@
+package dev.fpgallm.cli;
+
+import dev.fpgallm.UserError;
+import dev.fpgallm.backend.Backend;
+import dev.fpgallm.backend.Backends;
+import dev.fpgallm.bench.BenchCsv;
+import dev.fpgallm.bench.BenchPlot;
+import dev.fpgallm.bench.BenchRow;
+import dev.fpgallm.bench.Benchmark;
+import dev.fpgallm.bench.Machine;
+import dev.fpgallm.eval.Corpus;
+import dev.fpgallm.eval.Evaluation;
+import dev.fpgallm.eval.Sweep;
+import dev.fpgallm.model.Gpt2Config;
+import dev.fpgallm.model.Gpt2Weights;
+import dev.fpgallm.power.PowerMeter;
+import dev.fpgallm.reference.ReferenceModel;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.OptionalDouble;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"The spec's benchmark: for each backend and prompt length, warm-up runs, then repeated runs of "
+                + "prefill + greedy generation (end-of-text ignored), batch 1. Reports medians of latency per token, "
+                + "tokens/s, prefill (time to first token), the cycle model's predicted KV260 times, power and energy "
+                + "where a sensor is readable, and quality_drop_pct; writes the KPI CSV (results/benchmark_template.csv "
+                + "columns) and a plot."})
+final class BenchCommand implements Callable<Integer> {
+    /** Sampled-corpus window for quality_drop_pct: the spec's maximum sequence length, as `fpga-llm eval`. */
+    static final int QUALITY_WINDOW = 256;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--model", paramLabel = "DIR|PRESET", description = "A Hugging Face GPT-2 folder or a preset (tiny, distilgpt2, gpt2). Default: synthetic distilgpt2.")
+    String model;
+
+    @Option(names = {"--backends", "--backend"}, paramLabel = "LIST", defaultValue = "emu,ref", split = ",",
+            description = "Backends to compare under the same prompts (ref, emu, xrt, ort). Default: ${DEFAULT-VALUE}.")
+    List<String> backends;
+
+    @Option(names = "--prompt-lens", paramLabel = "LIST", defaultValue = "32,64,128,256", split = ",",
+            description = "Prompt lengths in tokens. Default: ${DEFAULT-VALUE}.")
+    List<Integer> promptLens;
+
+    @Option(names = "--gen", paramLabel = "N", defaultValue = "32", description = "Tokens generated per run (at least 2). Default: ${DEFAULT-VALUE}.")
+    int gen;
+
+    @Option(names = "--repeats", paramLabel = "N", defaultValue = "3", description = "Measured runs per prompt length (medians over them). Default: ${DEFAULT-VALUE}.")
+    int repeats;
+
+    @Option(names = "--warmup", paramLabel = "N", defaultValue = "1", description = "Unmeasured runs first, per prompt length. Default: ${DEFAULT-VALUE}.")
+    int warmup;
+
+    @Option(names = "--out", paramLabel = "FILE.csv", description = "Write the KPI CSV here (default: print it after the table).")
+    Path out;
+
+    @Option(names = "--plot", paramLabel = "FILE.png", description = "Write the plot here and the SVG beside it (default: beside --out).")
+    Path plot;
+
+    @Option(names = "--precision", paramLabel = "P", defaultValue = "w8a16", description = "NPU backends: w8a16 or w8a8. Default: ${DEFAULT-VALUE}.")
+    String precision;
+
+    @Option(names = "--softmax", paramLabel = "MODE", defaultValue = "approx", description = "NPU backends: approx or exact. Default: ${DEFAULT-VALUE}.")
+    String softmax;
+
+    @Option(names = "--fp16-layers", paramLabel = "LIST", defaultValue = "none", description = "NPU backends: FP16 fallback layers (none, 0,5, all, auto[:N]). Default: ${DEFAULT-VALUE}.")
+    String fp16Layers;
+
+    @Option(names = "--xrt-lib", paramLabel = "PATH", description = "xrt: the XRT C library (see generate --help).")
+    String xrtLib;
+
+    @Option(names = "--xclbin", paramLabel = "PATH", description = "xrt: the xclbin (see generate --help).")
+    Path xclbin;
+
+    @Option(names = "--device", paramLabel = "N", defaultValue = "0", description = "xrt: the XRT device index.")
+    int device;
+
+    @Option(names = "--idle-seconds", paramLabel = "S", defaultValue = "0",
+            description = "Measure idle power for S seconds first (idle_power_w). Default: ${DEFAULT-VALUE} (not measured).")
+    int idleSeconds;
+
+    @Option(names = "--subtract-idle", description = "energy_per_token_j counts only the power above the idle baseline (needs --idle-seconds).")
+    boolean subtractIdle;
+
+    @Option(names = "--power", paramLabel = "auto|none", defaultValue = "auto",
+            description = "auto: the INA260 (hwmon) if present, else RAPL if readable, else n/a; none: do not read power. Default: ${DEFAULT-VALUE}.")
+    String power;
+
+    @Option(names = "--power-interval-ms", paramLabel = "MS", defaultValue = "50", description = "Power sampling period. Default: ${DEFAULT-VALUE}.")
+    int powerIntervalMs;
+
+    @Option(names = "--sysfs-root", paramLabel = "DIR", defaultValue = "/sys", hidden = true, description = "Where sysfs is (tests use a fake tree).")
+    Path sysfsRoot;
+
+    @Option(names = "--quality-sequences", paramLabel = "N", defaultValue = "2",
+            description = "quality_drop_pct: sequences of " + QUALITY_WINDOW + " tokens sampled from the FP32 model, as fpga-llm eval; 0 skips it (n/a). Default: ${DEFAULT-VALUE}.")
+    int qualitySequences;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        PrintWriter stdout = spec.commandLine().getOut(), err = spec.commandLine().getErr();
+        validate();
+        ModelOptions modelOptions = new ModelOptions();
+        modelOptions.model = model;
+        List<String> notices = new ArrayList<>();
+        Gpt2Config config = modelOptions.config(notices);
+        backendOptions("emu").check(config);
+        Benchmark.Settings settings = new Benchmark.Settings(promptLens, gen, repeats, warmup, config.name(), Machine.describe());
+        if (settings.maxSeq() > config.nPositions())
+            throw new UserError("the longest prompt + --gen = " + settings.maxSeq() + " positions exceeds the model's n_positions "
+                    + config.nPositions());
+        notices.forEach(err::println);
+        Gpt2Weights w = loadModel(modelOptions, err);
+
+        PowerMeter meter = power.equals("none") ? PowerMeter.NONE
+                : PowerMeter.detect(sysfsRoot, Duration.ofMillis(powerIntervalMs));
+        err.println("power: " + (meter == PowerMeter.NONE ? "no readable sensor (power and energy cells say n/a)" : meter.source()));
+        OptionalDouble idle = OptionalDouble.empty();
+        if (idleSeconds > 0 && meter != PowerMeter.NONE) {
+            err.println("measuring idle power for " + idleSeconds + " s ...");
+            err.flush();
+            PowerMeter.Measurement m = meter.start();
+            Thread.sleep(idleSeconds * 1000L);
+            idle = m.stop();
+        }
+
+        Benchmark bench = new Benchmark(settings, meter, idle, subtractIdle, System::nanoTime, Clock.systemUTC());
+        Map<String, Backends.Options> options = new LinkedHashMap<>();
+        List<BenchRow> rows = new ArrayList<>();
+        List<Backend> opened = new ArrayList<>();
+        try {
+            // all opened first: a backend this build or machine lacks fails before minutes of measuring
+            for (String name : backends) {
+                Backends.Options o = backendOptions(name).options(w, settings.maxSeq(), err, false);
+                options.put(name, o);
+                opened.add(Backends.open(name, w, o));
+            }
+            for (Backend b : opened)
+                try (ProgressBar bar = new ProgressBar(err, "bench " + b.name() + " " + b.precision(), settings.tokens())) {
+                    rows.addAll(bench.run(b, bar::step));
+                }
+        } finally {
+            for (Backend b : opened) b.close();
+        }
+        rows = withQuality(rows, w, options, err);
+
+        print(stdout, rows);
+        if (out == null) {
+            stdout.println();
+            stdout.print(BenchCsv.text(rows));
+        } else {
+            BenchCsv.write(out, rows);
+            stdout.println("wrote " + out);
+        }
+        Path png = plot != null ? plot : out == null ? null : pngBeside(out);
+        if (png != null) {
+            BenchPlot.write(png, rows);
+            stdout.println("wrote " + png + " and " + BenchPlot.svgBeside(png));
+        }
+        return Main.EXIT_OK;
+    }
+
+    /** Loads --model; the KV-cache length is the benchmark's own (checked by the caller), not --max-seq's. */
+    private static Gpt2Weights loadModel(ModelOptions modelOptions, PrintWriter err) {
+        modelOptions.maxSeq = 1;
+        return modelOptions.load(err);
+    }
+
+    private void validate() {
+        if (backends.isEmpty()) throw new UserError("--backends is empty");
+        for (String b : backends) Backends.check(b);
+        if (backends.stream().distinct().count() != backends.size()) throw new UserError("--backends lists a backend twice");
+        for (int p : promptLens) if (p < 1) throw new UserError("--prompt-lens must be positive, got " + p);
+        if (gen < 2) throw new UserError("--gen must be at least 2 (the first token comes from the prefill; latency is timed on the rest)");
+        if (repeats < 1) throw new UserError("--repeats must be at least 1");
+        if (warmup < 0) throw new UserError("--warmup must be >= 0");
+        if (idleSeconds < 0) throw new UserError("--idle-seconds must be >= 0");
+        if (subtractIdle && idleSeconds == 0) throw new UserError("--subtract-idle needs --idle-seconds");
+        if (!power.equals("auto") && !power.equals("none")) throw new UserError("--power must be auto or none");
+        if (powerIntervalMs < 1) throw new UserError("--power-interval-ms must be at least 1");
+        if (qualitySequences < 0) throw new UserError("--quality-sequences must be >= 0");
+        backendOptions("emu").check();
+        if (out != null) checkFolder(out, "--out");
+        if (plot != null) {
+            if (!plot.getFileName().toString().endsWith(".png")) throw new UserError("--plot must name a .png file (the .svg goes beside it)");
+            checkFolder(plot, "--plot");
+        }
+    }
+
+    private static void checkFolder(Path file, String option) {
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent != null && !Files.isDirectory(parent)) throw new UserError("no folder " + parent + " for " + option);
+        if (Files.isDirectory(file)) throw new UserError(option + " " + file + " is a folder");
+    }
+
+    private static Path pngBeside(Path csv) {
+        String name = csv.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        return csv.resolveSibling((dot > 0 ? name.substring(0, dot) : name) + ".png");
+    }
+
+    private BackendOptions backendOptions(String name) {
+        BackendOptions b = new BackendOptions();
+        b.backend = name;
+        b.precision = precision;
+        b.softmax = softmax;
+        b.fp16Layers = name.equals("emu") || name.equals("xrt") ? fp16Layers : "none";
+        b.xrtLib = xrtLib;
+        b.xclbin = xclbin;
+        b.device = device;
+        return b;
+    }
+
+    /**
+     * quality_drop_pct per backend: 0 for ref (it is the FP32 baseline), measured against ref for the others on the
+     * corpus `fpga-llm eval` samples by default (same seed, same numbers).
+     */
+    private List<BenchRow> withQuality(List<BenchRow> rows, Gpt2Weights w, Map<String, Backends.Options> options, PrintWriter err) {
+        if (qualitySequences == 0) return rows;
+        Map<String, OptionalDouble> drop = new LinkedHashMap<>();
+        Evaluation reference = null;
+        int window = Math.min(QUALITY_WINDOW, w.config().nPositions());
+        for (String name : backends) {
+            if (name.equals("ref")) {
+                drop.put(name, OptionalDouble.of(0));
+                continue;
+            }
+            if (reference == null) {
+                Corpus corpus;
+                try (ProgressBar bar = new ProgressBar(err, "quality: sampling the corpus from the FP32 model", (long) qualitySequences * (window - 1))) {
+                    corpus = Corpus.sampled(w, qualitySequences, window, 0, bar::step);
+                }
+                try (ReferenceModel ref = new ReferenceModel(w, window);
+                     ProgressBar bar = new ProgressBar(err, "quality: FP32 reference", Evaluation.windowCount(corpus, window, window / 2))) {
+                    reference = Evaluation.reference(ref, corpus, window, window / 2, bar::step);
+                }
+            }
+            try (ProgressBar bar = new ProgressBar(err, "quality: " + name, reference.windowCount())) {
+                drop.put(name, OptionalDouble.of(Sweep.measure(w, reference, name, options.get(name), "", bar::step).quality().dropPercent()));
+            }
+        }
+        return rows.stream().map(r -> r.withQuality(drop.get(r.backend()))).toList();
+    }
+
+    private static void print(PrintWriter out, List<BenchRow> rows) {
+        BenchRow first = rows.getFirst();
+        out.printf(Locale.ROOT, "fpga-llm bench: %s, %d generated tokens, batch 1, median of %d runs after %d warm-up; %s%n",
+                first.model(), first.genTokens(), first.repeats(), first.warmup(), first.machine());
+        out.printf(Locale.ROOT, "%-22s %6s %11s %22s %9s %14s %10s %8s %10s %9s%n", "backend", "prompt", "prefill ms",
+                "ms/token (min-max)", "tokens/s", "pred. KV260 ms", "pred. t/s", "avg W", "J/token", "drop %");
+        for (BenchRow r : rows) {
+            List<String> c = r.cells();
+            out.printf(Locale.ROOT, "%-22s %6d %11s %22s %9s %14s %10s %8s %10s %9s%n",
+                    r.backend() + " " + r.precision() + " " + r.softmaxMode(), r.promptLen(), c.get(11),
+                    c.get(12) + " (" + c.get(13) + "-" + c.get(14) + ")", c.get(15), c.get(17),
+                    r.predictedLatencyMs().isPresent() ? String.format(Locale.ROOT, "%.1f", 1000 / r.predictedLatencyMs().getAsDouble()) : "n/a",
+                    c.get(18), c.get(20), c.get(22));
+        }
+        out.println("times: wall clock on this machine; pred. = the cycle model's KV260 prediction (not measured); "
+                + "tokens/s = 1000 / ms per token; drop % = quality_drop_pct (ref: 0 by definition, others measured against ref)");
+    }
+}

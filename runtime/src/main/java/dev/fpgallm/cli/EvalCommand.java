@@ -1,0 +1,179 @@
+package dev.fpgallm.cli;
+
+import dev.fpgallm.UserError;
+import dev.fpgallm.backend.Backend;
+import dev.fpgallm.backend.Backends;
+import dev.fpgallm.eval.Corpus;
+import dev.fpgallm.eval.Evaluation;
+import dev.fpgallm.eval.LayerSensitivity;
+import dev.fpgallm.eval.Sweep;
+import dev.fpgallm.model.Gpt2Config;
+import dev.fpgallm.model.Gpt2Weights;
+import dev.fpgallm.model.ModelStore;
+import dev.fpgallm.quant.Precision;
+import dev.fpgallm.reference.ReferenceModel;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "eval", mixinStandardHelpOptions = true,
+        description = {"Quality of a configuration against the FP32 reference: perplexity (sliding window of --max-seq "
+                + "tokens), quality_drop_pct, top-1 agreement, mean logit cosine and KL.",
+                "Without --text the corpus is sampled from the FP32 model itself. --sweep measures the spec's "
+                        + "section-9 trade-off table (precision, softmax, FP16 fallback) with the cycle model's "
+                        + "predicted KV260 tokens/s."})
+final class EvalCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+    @Mixin
+    ModelOptions modelOptions;
+    @Mixin
+    BackendOptions backendOptions;
+
+    @Option(names = "--text", paramLabel = "FILE", description = "A UTF-8 text file to score (default: sequences sampled from the FP32 model).")
+    Path text;
+
+    @Option(names = "--sequences", paramLabel = "N", defaultValue = "2",
+            description = "Sampled corpus: sequences of --max-seq tokens (default ${DEFAULT-VALUE}).")
+    int sequences;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "Sampled corpus: random seed (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--stride", paramLabel = "N", description = "Sliding window step (default: half of --max-seq).")
+    Integer stride;
+
+    @Option(names = "--max-tokens", paramLabel = "N", defaultValue = "1024",
+            description = "--text: score at most this many tokens (the reference logits are kept in memory; default ${DEFAULT-VALUE}).")
+    int maxTokens;
+
+    @Option(names = "--sweep", description = "Measure the trade-off table: ref, w8a16 and w8a8 with exact and approx softmax, FP16 fallback (auto and all layers).")
+    boolean sweep;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
+        backendOptions.check();
+        int window = modelOptions.maxSeq;
+        if (window < 2) throw new UserError("--max-seq must be at least 2 for perplexity");
+        int step = stride == null ? Math.max(1, window / 2) : stride;
+        if (step < 1 || step >= window) throw new UserError("--stride must be in 1.." + (window - 1));
+        if (sweep && !isNpu(backendOptions.backend))
+            throw new UserError("--sweep compares NPU configurations: use --backend emu (or xrt)");
+        if (text == null && sequences < 1) throw new UserError("--sequences must be at least 1");
+        if (maxTokens < 2) throw new UserError("--max-tokens must be at least 2");
+        List<String> notices = new ArrayList<>();
+        Gpt2Config config = modelOptions.config(notices);
+        backendOptions.check(config);
+        if (window > config.nPositions())
+            throw new UserError("--max-seq " + window + " must be in 2.." + config.nPositions() + " (the model's n_positions)");
+        Corpus textCorpus = text == null ? null : Corpus.text(text, maxTokens);
+        notices.forEach(err::println);
+        ModelStore.Source source = modelOptions.source(err);
+        Gpt2Weights w = modelOptions.load(err);
+
+        Corpus corpus = textCorpus;
+        if (corpus == null) {
+            try (ProgressBar bar = new ProgressBar(err, "sampling the corpus from the FP32 model", (long) sequences * (window - 1))) {
+                corpus = Corpus.sampled(w, sequences, window, seed, bar::step);
+            }
+        }
+        out.printf(Locale.ROOT, "model:   %s%s%n", w.config().name(), source.synthetic() ? " (synthetic weights)" : "");
+        out.printf(Locale.ROOT, "corpus:  %s%n", corpus.description());
+        if (corpus.fromModel() || source.synthetic())
+            out.println("note:    " + (source.synthetic() ? "synthetic weights" : "real weights")
+                    + (corpus.fromModel() ? " and a corpus sampled from the FP32 model itself" : "")
+                    + ": these numbers measure quantization drift from FP32, not language quality");
+        out.flush();
+
+        List<Sweep.Row> rows = new ArrayList<>();
+        Evaluation reference;
+        try (Backend ref = new ReferenceModel(w, Math.min(window, w.config().nPositions()))) {
+            Corpus c = corpus;
+            try (ProgressBar bar = new ProgressBar(err, "FP32 reference", Evaluation.windowCount(c, window, step))) {
+                reference = Evaluation.reference(ref, c, window, step, bar::step);
+            }
+            out.printf(Locale.ROOT, "scored:  %d tokens in %d window(s) of up to %d tokens, stride %d%n",
+                    reference.scoredTokens(), reference.windowCount(), window, step);
+            out.flush();
+            try (ProgressBar bar = new ProgressBar(err, "ref fp32 (itself)", reference.windowCount())) {
+                rows.add(Sweep.referenceRow(reference, ref, "FP32 baseline", bar::step));
+            }
+        }
+        String backend = backendOptions.backend;
+        List<String> sensitivity = new ArrayList<>();
+        if (!sweep) {
+            Backends.Options o = backendOptions.options(w, window, err, true);
+            rows.add(measure(w, reference, backend, o, "", err));
+        } else {
+            for (Precision p : Precision.values())
+                for (boolean exact : new boolean[] {true, false})
+                    rows.add(measure(w, reference, backend, options(w, window, p, exact, "none", err), stage(p, exact), err));
+            for (Precision p : Precision.values()) {
+                // auto resolved here rather than in BackendOptions, so that the ranking goes into the report
+                Backends.Options base = options(w, window, p, false, "none", err);
+                err.println("measuring each layer's sensitivity (" + p.label() + " approx) ...");
+                List<LayerSensitivity.Score> ranked = LayerSensitivity.rank(w, base, backend, err::println);
+                List<Integer> picked = LayerSensitivity.pick(ranked, LayerSensitivity.DEFAULT_LAYERS);
+                StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "  %s approx:", p.label()));
+                for (LayerSensitivity.Score sc : ranked)
+                    line.append(String.format(Locale.ROOT, "  layer %d %.5f", sc.layer(), sc.meanKl()));
+                sensitivity.add(line.append("  -> FP16 layer(s) ").append(picked).toString());
+                rows.add(measure(w, reference, backend, base.withFp16Layers(picked),
+                        "FP16 fallback, most sensitive layer (risk 2)", err));
+            }
+            rows.add(measure(w, reference, backend, options(w, window, Precision.W8A16, false, "all", err),
+                    "~FP16 end-to-end (debug), LM head INT8", err));
+        }
+        out.println();
+        Sweep.print(rows, out::println);
+        out.println();
+        out.println("perplexity: exp(mean NLL) over the scored tokens; drop % = quality_drop_pct = (ppl / ppl_fp32 - 1) x 100;");
+        out.println("top-1 %, cosine and KL(FP32 || config) compare the logits at the same positions.");
+        if (!sensitivity.isEmpty()) {
+            out.println("FP16 fallback auto: mean KL from FP32 with only that layer in FP16, on the calibration text "
+                    + "(most sensitive first; the first " + LayerSensitivity.DEFAULT_LAYERS + " picked):");
+            sensitivity.forEach(out::println);
+        }
+        if (rows.stream().anyMatch(r -> r.launches() > 0))
+            out.printf(Locale.ROOT, "pred. KV260 t/s: PREDICTED by the cycle model for a decode step at position %d (one launch "
+                    + "overhead per launch),%n  plus host ms/tok = the host FP16 layers MEASURED on this machine (not the "
+                    + "board's Cortex-A53); each run of FP16 layers adds one launch per step.%n", reference.longestWindow() - 1);
+        return Main.EXIT_OK;
+    }
+
+    private Backends.Options options(Gpt2Weights w, int window, Precision p, boolean exact, String fp16, PrintWriter err) {
+        BackendOptions b = new BackendOptions();
+        b.backend = backendOptions.backend;
+        b.precision = p.label();
+        b.softmax = exact ? "exact" : "approx";
+        b.fp16Layers = fp16;
+        return b.options(w, window, err, true);
+    }
+
+    private static String stage(Precision p, boolean exact) {
+        return (p == Precision.W8A16 ? "INT8 W + INT16 A: MVP default" : "INT8 W/A: after v1")
+                + (exact ? "; exact softmax: reference comparison" : "; approx softmax: MVP fast path");
+    }
+
+    private static Sweep.Row measure(Gpt2Weights w, Evaluation reference, String backend, Backends.Options o,
+                                     String stage, PrintWriter err) {
+        String what = backend + " " + o.precision().label() + " " + (o.exactSoftmax() ? "exact" : "approx")
+                + (o.fp16Layers().isEmpty() ? "" : " fp16 " + o.fp16Layers());
+        try (ProgressBar bar = new ProgressBar(err, what, reference.windowCount())) {
+            return Sweep.measure(w, reference, backend, o, stage, bar::step);
+        }
+    }
+
+    private static boolean isNpu(String backend) {
+        return backend.equals("emu") || backend.equals("xrt");
+    }
+}

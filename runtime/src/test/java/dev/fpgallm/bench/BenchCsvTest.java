@@ -1,0 +1,25 @@
+package dev.fpgallm.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class BenchCsvTest {
+    /** The template in the repository is the schema: bench writes exactly its columns, in its order. */
+    @Test
+    void columnsEqualTheTemplate() throws Exception {
+        Path template = Path.of("..", "results", "benchmark_template.csv");
+        List<String> lines = Files.readAllLines(template);
+        assertEquals(List.of(lines.getFirst().split(",")), BenchCsv.COLUMNS);
+        assertEquals(BenchCsv.line(BenchCsv.COLUMNS), lines.getFirst() + "\n");
+    }
+
+    @Test
+    void cellsWithCommasOrQuotesAreQuoted() {
+        assertEquals("a,\"w8a16+fp16:0,5\",\"say \"\"hi\"\"\"\n", BenchCsv.line(Arrays.asList("a", "w8a16+fp16:0,5", "say \"hi\"")));
+    }
+}
