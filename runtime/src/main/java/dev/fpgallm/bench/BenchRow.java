@@ -63,7 +63,9 @@ public record BenchRow(Instant date, String machine, String backend, String mode
     }
 
     static String f(double v, int decimals) {
-        return Double.isFinite(v) ? String.format(Locale.ROOT, "%." + decimals + "f", v) : "n/a";
+        if (!Double.isFinite(v)) return "n/a";
+        String s = String.format(Locale.ROOT, "%." + decimals + "f", v);
+        return s.matches("-0\\.?0*") ? s.substring(1) : s; // a tiny negative rounds to 0, not "-0.000"
     }
 
     static String f(OptionalDouble v, int decimals) {

@@ -22,4 +22,11 @@ class BenchCsvTest {
     void cellsWithCommasOrQuotesAreQuoted() {
         assertEquals("a,\"w8a16+fp16:0,5\",\"say \"\"hi\"\"\"\n", BenchCsv.line(Arrays.asList("a", "w8a16+fp16:0,5", "say \"hi\"")));
     }
+
+    @Test
+    void aTinyNegativeIsWrittenAsZero() {
+        org.junit.jupiter.api.Assertions.assertEquals("0.000", BenchRow.f(-1e-9, 3));
+        org.junit.jupiter.api.Assertions.assertEquals("-0.002", BenchRow.f(-0.0021, 3));
+        org.junit.jupiter.api.Assertions.assertEquals("n/a", BenchRow.f(Double.NaN, 3));
+    }
 }
