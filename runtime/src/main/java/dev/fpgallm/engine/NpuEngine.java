@@ -90,7 +90,7 @@ public final class NpuEngine implements Backend {
         this.runs = new Run[segments];
         this.hostLayers = new HostFp16Block[model.config().nLayer()];
         for (int l : model.fp16Layers())
-            hostLayers[l] = new HostFp16Block(weights.blocks().get(l), model.config(), plan.maxSeq());
+            hostLayers[l] = new HostFp16Block(weights.blocks().get(l), model.config(), l, plan.maxSeq());
         Kernel k = null;
         try {
             k = device.openKernel(Isa.KERNEL_NAME);
