@@ -1,11 +1,8 @@
 package dev.fpgallm.bench;
 
-import dev.fpgallm.UserError;
-import java.io.IOException;
+import dev.fpgallm.io.AtomicWrite;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 
 /** The KPI CSV: exactly the columns of results/benchmark_template.csv, in its order. */
@@ -27,18 +24,7 @@ public final class BenchCsv {
 
     /** Writes beside the target and renames into place: a reader never sees half a file. */
     public static void write(Path file, List<BenchRow> rows) {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp-" + ProcessHandle.current().pid());
-        try {
-            Files.writeString(tmp, text(rows), StandardCharsets.UTF_8);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException ignored) {
-                // best effort
-            }
-            throw new UserError("cannot write " + file + ": " + e.getMessage());
-        }
+        AtomicWrite.replace(file, text(rows).getBytes(StandardCharsets.UTF_8));
     }
 
     /** One CSV line (RFC 4180): cells with a comma, quote or line break are quoted. */

@@ -1,15 +1,12 @@
 package dev.fpgallm.bench;
 
-import dev.fpgallm.UserError;
+import dev.fpgallm.io.AtomicWrite;
 import dev.fpgallm.plot.Canvas;
 import dev.fpgallm.plot.LineChart;
 import dev.fpgallm.plot.PngCanvas;
 import dev.fpgallm.plot.SvgCanvas;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -34,8 +31,8 @@ public final class BenchPlot {
         SvgCanvas s = new SvgCanvas(WIDTH, HEIGHT);
         draw(p, rows);
         draw(s, rows);
-        replace(png, p.png());
-        replace(svgBeside(png), s.svg().getBytes(StandardCharsets.UTF_8));
+        AtomicWrite.replace(png, p.png());
+        AtomicWrite.replace(svgBeside(png), s.svg().getBytes(StandardCharsets.UTF_8));
     }
 
     public static Path svgBeside(Path png) {
@@ -77,20 +74,5 @@ public final class BenchPlot {
                 out.add(new LineChart.Series(e.getKey() + ": predicted KV260", x, p, rgb, true));
         }
         return out;
-    }
-
-    private static void replace(Path file, byte[] bytes) {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp-" + ProcessHandle.current().pid());
-        try {
-            Files.write(tmp, bytes);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException ignored) {
-                // best effort
-            }
-            throw new UserError("cannot write " + file + ": " + e.getMessage());
-        }
     }
 }
