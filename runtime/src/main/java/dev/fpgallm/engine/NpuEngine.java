@@ -187,16 +187,7 @@ public final class NpuEngine implements Backend {
 
     @Override
     public float[] prefill(int[] tokens) {
-        checkFits(tokens.length);
-        double predicted = 0, host = 0;
-        for (int from = 0; from < tokens.length; from += plan.maxTokens()) {
-            int n = Math.min(plan.maxTokens(), tokens.length - from);
-            launch(tokens, from, n);
-            predicted += lastPredictedMillis;
-            host += lastHostMillis;
-        }
-        lastPredictedMillis = predicted;
-        lastHostMillis = host;
+        prefillChunks(tokens, null);
         readLogits(plan.logitRows() == 1 ? 0 : lastChunkRows(tokens.length) - 1, logits);
         return logits;
     }
@@ -205,22 +196,30 @@ public final class NpuEngine implements Backend {
     public float[][] prefillAll(int[] tokens) {
         if (plan.logitRows() == 1 && tokens.length > 1)
             throw new IllegalStateException("this program computes the last row's logits only; compile with allLogits");
-        checkFits(tokens.length);
         float[][] out = new float[tokens.length][];
+        prefillChunks(tokens, out);
+        return out;
+    }
+
+    /**
+     * Feeds the tokens in launches of at most maxTokens rows, summing their predicted and host times; with
+     * {@code all} given, reads every row's logits after its launch.
+     */
+    private void prefillChunks(int[] tokens, float[][] all) {
+        checkFits(tokens.length);
         double predicted = 0, host = 0;
         for (int from = 0; from < tokens.length; from += plan.maxTokens()) {
             int n = Math.min(plan.maxTokens(), tokens.length - from);
             launch(tokens, from, n);
             predicted += lastPredictedMillis;
             host += lastHostMillis;
-            for (int r = 0; r < n; r++) {
-                out[from + r] = new float[logits.length];
-                readLogits(plan.logitRows() == 1 ? 0 : r, out[from + r]);
+            for (int r = 0; all != null && r < n; r++) {
+                all[from + r] = new float[logits.length];
+                readLogits(plan.logitRows() == 1 ? 0 : r, all[from + r]);
             }
         }
         lastPredictedMillis = predicted;
         lastHostMillis = host;
-        return out;
     }
 
     @Override
