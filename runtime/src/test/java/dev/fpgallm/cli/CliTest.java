@@ -133,4 +133,19 @@ class CliTest {
             assertTrue(r.out().contains("Usage: fpga-llm " + cmd), r.out());
         }
     }
+
+    /** Every command answers --version with the version and the commit the build recorded (never a silent "dev"). */
+    @Test
+    void everyCommandPrintsTheVersionAndCommit() {
+        dev.fpgallm.BuildInfo b = dev.fpgallm.BuildInfo.current();
+        assertFalse(b.version().equals(dev.fpgallm.BuildInfo.UNKNOWN), "the build wrote dev/fpgallm/build.properties");
+        for (String command : List.of("generate", "bench", "eval", "logits", "inspect", "tokenize", "detokenize",
+                "synth-model", "export-onnx", "npu-vectors", "devices")) {
+            CliRunner r = CliRunner.run(command, "--version");
+            assertEquals(0, r.code(), command + ": " + r.err());
+            assertTrue(r.out().startsWith(b.describe() + "\n"), command + ": " + r.out());
+            assertTrue(r.out().contains("commit:       " + b.commitLabel()) && r.out().contains("ONNX Runtime: 1."), r.out());
+        }
+        assertTrue(CliRunner.run("--version").out().startsWith("fpga-llm " + b.version() + " ("));
+    }
 }
