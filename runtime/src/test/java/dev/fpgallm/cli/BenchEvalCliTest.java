@@ -187,6 +187,28 @@ class BenchEvalCliTest {
     }
 
     @Test
+    void evalAndSweepPrintOneJsonObjectWithTheRunsMetadata() {
+        CliRunner one = CliRunner.run("eval", "--model", "tiny", "--backend", "ref", "--max-seq", "24", "--sequences", "1", "--json");
+        assertEquals(0, one.code(), one.err());
+        Map<String, Object> m = Json.parseObject(one.out());
+        assertEquals(BuildInfo.current().commitLabel(), m.get("fpga_llm_commit"));
+        assertEquals("synthetic-tiny", m.get("model"));
+        assertEquals(2, ((List<?>) m.get("rows")).size(), "FP32 baseline and ref itself");
+        assertEquals(0.0, ((Number) ((Map<?, ?>) ((List<?>) m.get("rows")).get(1)).get("quality_drop_pct")).doubleValue(), 1e-12);
+
+        CliRunner sweep = CliRunner.run("eval", "--model", "tiny", "--max-seq", "24", "--sequences", "1", "--sweep", "--json");
+        assertEquals(0, sweep.code(), sweep.err());
+        Map<String, Object> s = Json.parseObject(sweep.out());
+        List<?> rows = (List<?>) s.get("rows");
+        assertEquals(8, rows.size());
+        for (Object o : rows.subList(1, rows.size()))
+            assertTrue(((Number) ((Map<?, ?>) o).get("predicted_kv260_tokens_per_sec")).doubleValue() > 0, o.toString());
+        assertEquals(2, ((List<?>) s.get("fp16_sensitivity")).size(), "one ranking per precision");
+        for (String key : List.of("fpga_llm_version", "jdk", "onnxruntime_version", "os", "cpu", "threads", "ram_gib", "scored_tokens"))
+            assertTrue(s.containsKey(key), key);
+    }
+
+    @Test
     void evalRejectsBadInputInOneLine(@TempDir Path dir) {
         CliRunner.run("eval", "--model", "tiny", "--max-seq", "32", "--stride", "32").assertOneLineError("--stride");
         CliRunner.run("eval", "--model", "tiny", "--text", dir.resolve("missing.txt").toString()).assertOneLineError("cannot read");
