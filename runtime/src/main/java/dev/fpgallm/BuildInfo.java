@@ -12,7 +12,7 @@ import java.util.Properties;
  * build writes from {@code git rev-parse HEAD} (runtime/pom.xml). Every file fpga-llm writes records it.
  *
  * @param version the project version (pom.xml), or "unknown" when the classes were not built by Maven
- * @param commit  the full commit hash, or "unknown" (built without git, or outside a checkout)
+ * @param commit  the full commit hash, or "unknown" (built without git, outside a checkout, or where git refused it)
  * @param dirty   the working tree had uncommitted changes to tracked files when it was built
  */
 public record BuildInfo(String version, String commit, boolean dirty) {
@@ -50,7 +50,7 @@ public record BuildInfo(String version, String commit, boolean dirty) {
     /** E.g. "fpga-llm 0.1.0-SNAPSHOT (commit 3405eb5c1a2b)"; says so when the build did not record a commit. */
     public String describe() {
         String why = version.equals(UNKNOWN) ? "no build information: not built by Maven"
-                : commit.equals(UNKNOWN) ? "commit unknown: built without git" : "commit " + shortCommit();
+                : commit.equals(UNKNOWN) ? "commit unknown: the build found no git checkout" : "commit " + shortCommit();
         return "fpga-llm " + version + " (" + why + ")";
     }
 
