@@ -14,7 +14,7 @@ public record LineChart(String title, String xLabel, String yLabel, List<Series>
 
     /**
      * One line; {@code dashed} marks predicted values. {@code low} and {@code high} (or null) are the ends of each
-     * point's error bar; a non-positive low end is drawn to the bottom of the plot (log scale).
+     * point's error bar; a non-positive low end is drawn to the bottom of the plot without a cap (log scale).
      */
     public record Series(String name, double[] x, double[] y, int rgb, boolean dashed, double[] low, double[] high) {
         public Series(String name, double[] x, double[] y, int rgb, boolean dashed) {
@@ -77,7 +77,7 @@ public record LineChart(String title, String xLabel, String yLabel, List<Series>
                 double bottom = usable(s.low()[i]) ? Math.min(pb, sy.at(Math.log10(s.low()[i]))) : pb;
                 c.line(x, barTop, x, bottom, s.rgb(), 1.2, false);
                 c.line(x - 5, barTop, x + 5, barTop, s.rgb(), 1.2, false);
-                c.line(x - 5, bottom, x + 5, bottom, s.rgb(), 1.2, false);
+                if (usable(s.low()[i])) c.line(x - 5, bottom, x + 5, bottom, s.rgb(), 1.2, false); // no cap: open below
             }
         }
     }
