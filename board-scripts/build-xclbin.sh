@@ -16,7 +16,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 hls="$root/hls-kernels"
 platform="${PLATFORM:-}"
-app="fpga-llm-npu"
+app=fpga-llm
 jobs=8
 
 die() {
