@@ -8,7 +8,7 @@
 #   --apps LIST   comma-separated probe apps in /lib/firmware/xilinx/ (default: every fpga-llm-probe-<F>mhz there;
 #                 build-xclbin.sh --kernel probe --clock-mhz F makes them)
 #   --out FILE    the CSV to append to (default: results/kv260-bandwidth.csv)
-#   after --       passed to fpga-llm probe-bandwidth (e.g. --ports 4 --repeats 9; see its --help)
+#   after --      passed to fpga-llm probe-bandwidth (e.g. --ports 4 --repeats 9; see its --help)
 # The NPU app is unloaded while the probe runs: sudo xmutil loadapp fpga-llm brings it back.
 set -euo pipefail
 
