@@ -18,7 +18,8 @@ import picocli.CommandLine.Command;
         description = "DistilGPT2 / GPT-2 token generation on an FPGA NPU (AMD Kria KV260), its emulator, and baselines.",
         subcommands = {GenerateCommand.class, BenchCommand.class, EvalCommand.class, LogitsCommand.class,
                 InspectCommand.class, TokenizeCommand.class, DetokenizeCommand.class, SynthModelCommand.class,
-                ExportOnnxCommand.class, NpuVectorsCommand.class, DevicesCommand.class, CommandLine.HelpCommand.class})
+                ExportOnnxCommand.class, NpuVectorsCommand.class, DevicesCommand.class, ProbeBandwidthCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int EXIT_OK = 0;
     public static final int EXIT_INTERNAL = 1;
