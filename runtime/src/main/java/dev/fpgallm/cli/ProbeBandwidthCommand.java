@@ -1,8 +1,8 @@
 package dev.fpgallm.cli;
 
+import dev.fpgallm.RunEnvironment;
 import dev.fpgallm.UserError;
 import dev.fpgallm.backend.XrtBoard;
-import dev.fpgallm.bench.Machine;
 import dev.fpgallm.board.BandwidthCsv;
 import dev.fpgallm.board.BandwidthProbe;
 import dev.fpgallm.board.BandwidthRow;
@@ -84,7 +84,7 @@ final class ProbeBandwidthCommand implements Callable<Integer> {
         Path parent = out.toAbsolutePath().getParent();
         if (parent != null && !Files.isDirectory(parent)) throw new UserError("no folder " + parent + " for --out");
 
-        String date = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), machine = Machine.describe();
+        String date = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), machine = RunEnvironment.capture().machine();
         String app = xclbin.getFileName().toString().replaceFirst("\\.xclbin$", "");
         List<BandwidthRow> rows = new ArrayList<>();
         try (Device d = XrtDevices.open(device, XrtBoard.xrtOptions(new XrtBoard.Options(xrtLib, xclbin, device)));
