@@ -121,7 +121,7 @@ void request_next(hls::burst_maxi<word128> kv, const AttentionOp &op, const Laun
     const uint32_t segments = 2 * b.chunks;
 att_kv_request:
     while (r.h < op.n_head) {
-#pragma HLS LOOP_TRIPCOUNT min = 1 max = 2 avg = 1
+#pragma HLS LOOP_TRIPCOUNT min = 1 max = 128 avg = 1
         bool is_v;
         uint32_t chunk, first, count;
         segment(b, r.s, is_v, chunk, first, count);
@@ -154,7 +154,7 @@ att_kv_heads:
 #pragma HLS LOOP_TRIPCOUNT min = 1 max = 64 avg = 12
     att_kv_segments:
         for (uint32_t s = 0; s < 2 * b.chunks; s++) {
-#pragma HLS LOOP_TRIPCOUNT min = 2 max = 4 avg = 2
+#pragma HLS LOOP_TRIPCOUNT min = 2 max = 262144 avg = 2
             bool is_v;
             uint32_t chunk, first, count;
             segment(b, s, is_v, chunk, first, count);
@@ -164,7 +164,7 @@ att_kv_heads:
             att_kv_cached:
                 for (uint32_t i = 0; i < count * beats; i++) {
 #pragma HLS PIPELINE II = 1
-#pragma HLS LOOP_TRIPCOUNT min = 8 max = 8192 avg = 2048
+#pragma HLS LOOP_TRIPCOUNT min = 1 max = 268435456 avg = 2040
                     NPU_TRIP(att_kv_cached);
                     const word128 w = kv.read();
                     if (is_v)
@@ -230,8 +230,10 @@ att_scores_heads:
     att_scores_q:
         for (uint32_t n = 0; n < b.rows * beats; n++) {
 #pragma HLS PIPELINE II = 1
+#pragma HLS LOOP_TRIPCOUNT min = 2 max = 256 avg = 8
             NPU_TRIP(att_scores_q);
             const word128 w = q.read();
+        att_scores_q_lanes:
             for (uint32_t j = 0; j < BEAT_I16; j++) {
 #pragma HLS UNROLL
                 qb[row][col * BEAT_I16 + j] = lane16(w, j);
@@ -242,28 +244,33 @@ att_scores_heads:
             }
         }
         ScoreVec m;
+    att_scores_max_init:
         for (uint32_t i = 0; i < ATT_ROW_BLOCK; i++) m.u[i] = (int32_t)INT32_LO;
     att_scores_passes:
         for (uint32_t c = 0; c < b.chunks; c++) {
+#pragma HLS LOOP_TRIPCOUNT min = 1 max = 131072 avg = 1
             // pass 1 (c = 0) covers every position; c >= 1 recomputes chunk c
             const uint32_t first = c == 0 ? 0 : c * SCORE_CHUNK;
             const uint32_t end = c == 0 || (c + 1) * SCORE_CHUNK > b.npos ? b.npos : (c + 1) * SCORE_CHUNK;
             ap_int<40> s[ATT_ROW_BLOCK];
 #pragma HLS ARRAY_PARTITION variable = s complete dim = 1
+        att_scores_sum_init:
             for (uint32_t i = 0; i < ATT_ROW_BLOCK; i++) s[i] = 0;
             uint32_t t = first, j = 0;
             NPU_LOOP_TAIL(att_scores, 1, 12, COMPUTE, P_NONE, TAIL_DEPTH);
         att_scores:
             for (uint32_t n = 0; n < (end - first) * beats; n++) {
 #pragma HLS PIPELINE II = 1
-#pragma HLS LOOP_TRIPCOUNT min = 2 max = 8192 avg = 2048
+#pragma HLS LOOP_TRIPCOUNT min = 2 max = 268435456 avg = 2048
                 NPU_TRIP(att_scores);
                 const word128 w = k.read();
                 ScoreVec out;
+            att_scores_rows:
                 for (uint32_t i = 0; i < ATT_ROW_BLOCK; i++) {
 #pragma HLS UNROLL
                     int64_t d = 0;  // 8 products of int16 x int16: |d| <= 2^33
                     if (i < b.rows) {
+                    att_scores_lanes:
                         for (uint32_t x = 0; x < BEAT_I16; x++) {
 #pragma HLS UNROLL
                             d += (int32_t)qb[i][j * BEAT_I16 + x] * (int32_t)lane16(w, x);
@@ -304,10 +311,12 @@ att_softmax_heads:
     for (uint32_t h = 0; h < n_head; h++) {
 #pragma HLS LOOP_TRIPCOUNT min = 1 max = 64 avg = 12
         SumVec E;
+    att_softmax_sum_init:
         for (uint32_t i = 0; i < ATT_ROW_BLOCK; i++) E.E[i] = 0;
         ScoreVec m;
     att_softmax_chunks:
         for (uint32_t c = 0; c < b.chunks; c++) {
+#pragma HLS LOOP_TRIPCOUNT min = 1 max = 131072 avg = 1
             const uint32_t first = c * SCORE_CHUNK;
             const uint32_t count = (c + 1) * SCORE_CHUNK > b.npos ? b.npos - first : SCORE_CHUNK;
             NPU_LOOP(att_softmax_scores, 1, 2, COMPUTE, P_NONE);
@@ -317,6 +326,7 @@ att_softmax_heads:
 #pragma HLS LOOP_TRIPCOUNT min = 1 max = 1024 avg = 256
                 NPU_TRIP(att_softmax_scores);
                 const ScoreVec s = u.read();
+            att_softmax_store:
                 for (uint32_t i = 0; i < ATT_ROW_BLOCK; i++) {
 #pragma HLS UNROLL
                     ub[t][i] = s.u[i];
@@ -338,6 +348,7 @@ att_softmax_heads:
                 w.e[i] = x;
                 E.E[i] = (int64_t)E.E[i] + (int64_t)x;
                 if (++i == b.rows) {
+                att_softmax_pad:
                     for (uint32_t z = b.rows; z < ATT_ROW_BLOCK; z++) w.e[z] = 0;
                     e.write(w);
                     i = 0;
@@ -365,6 +376,7 @@ att_values_heads:
 #pragma HLS LOOP_TRIPCOUNT min = 1 max = 64 avg = 12
     att_values_chunks:
         for (uint32_t c = 0; c < b.chunks; c++) {
+#pragma HLS LOOP_TRIPCOUNT min = 1 max = 131072 avg = 1
             const uint32_t first = c * SCORE_CHUNK;
             const uint32_t count = (c + 1) * SCORE_CHUNK > b.npos ? b.npos - first : SCORE_CHUNK;
             WeightVec w;
@@ -373,13 +385,15 @@ att_values_heads:
         att_values:
             for (uint32_t n = 0; n < count * steps; n++) {
 #pragma HLS PIPELINE II = 1
-#pragma HLS LOOP_TRIPCOUNT min = 4 max = 8192 avg = 2048
+#pragma HLS LOOP_TRIPCOUNT min = 4 max = 32768 avg = 2048
                 NPU_TRIP(att_values);
                 if (j == 0) w = e.read();
                 if (j < beats) {
                     const word128 x = v.read();
+                att_values_rows:
                     for (uint32_t i = 0; i < ATT_ROW_BLOCK; i++) {
 #pragma HLS UNROLL
+                    att_values_lanes:
                         for (uint32_t l = 0; l < BEAT_I16; l++) {
 #pragma HLS UNROLL
                             const int64_t p = (int64_t)w.e[i] * lane16(x, l);  // |e V| <= 2^31
@@ -399,8 +413,10 @@ att_values_heads:
     att_values_out:
         for (uint32_t n = 0; n < b.rows * beats; n++) {
 #pragma HLS PIPELINE II = 1
+#pragma HLS LOOP_TRIPCOUNT min = 2 max = 256 avg = 8
             NPU_TRIP(att_values_out);
             AccVec a;
+        att_values_out_lanes:
             for (uint32_t l = 0; l < BEAT_I16; l++) {
 #pragma HLS UNROLL
                 a.a[l] = acc[row][col * BEAT_I16 + l];
@@ -507,7 +523,7 @@ void attention_engine(const AttentionOp &op, const Launch &l, word128 *act, word
     uint32_t r0 = 0;
 att_row_blocks:
     while (r0 < l.n_tokens) {
-#pragma HLS LOOP_TRIPCOUNT min = 1 max = 32 avg = 1
+#pragma HLS LOOP_TRIPCOUNT min = 1 max = 16908288 avg = 1
         Block b;
         b.r0 = r0;
         b.p0 = l.position + r0;

@@ -7,6 +7,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <string>
 #include <vector>
@@ -50,9 +51,15 @@ struct RegionClock {
     double bytes;
 };
 
+// A loop that has run: its declaration and the fewest and most trips one execution had.
+struct Seen {
+    const LoopSpec *spec;
+    uint64_t min_trips, max_trips;
+};
+
 struct State {
     Corner corner = OPTIMISTIC;
-    std::vector<const LoopSpec *> table;  // every loop that ran, in order of first execution
+    std::vector<Seen> table;  // every loop that ran, in order of first execution
     std::vector<double> instructions;     // cycles of each executed instruction of the last launch
     double instruction = 0, launch = 0;
     bool in_instruction = false;
@@ -89,21 +96,27 @@ void charge(double cycles, double bytes) {
     if (s.region != nullptr) s.region->bytes += bytes;
 }
 
-void remember(const LoopSpec &spec) {
+// Records an execution of a loop with `trips` trips (0: declared, counted when it runs).
+void remember(const LoopSpec &spec, uint64_t trips) {
     State &s = state();
-    for (const LoopSpec *t : s.table)
-        if (t == &spec) return;
-    s.table.push_back(&spec);
+    for (Seen &t : s.table) {
+        // by label: a loop of an inline primitive (int_ops.h) has one declaration per file that uses it
+        if (t.spec != &spec && strcmp(t.spec->label, spec.label) != 0) continue;
+        if (trips > 0 && (t.min_trips == 0 || trips < t.min_trips)) t.min_trips = trips;
+        if (trips > t.max_trips) t.max_trips = trips;
+        return;
+    }
+    s.table.push_back({&spec, trips, trips});
 }
 
 }  // namespace
 
 Loop::Loop(const LoopSpec &spec) : spec_(spec), trips_(0) {
-    remember(spec);
 }
 
 Loop::~Loop() {
     if (trips_ == 0) return;
+    remember(spec_, trips_);
     const double n = (double)trips_ - 1, ii = spec_.ii, L = state().corner.latency;
     double cycles = spec_.depth + n * ii, bytes = 0;
     if (spec_.kind != COMPUTE) {
@@ -169,7 +182,7 @@ Region::~Region() {
 }
 
 void fixed(const LoopSpec &spec) {
-    remember(spec);
+    remember(spec, 1);
     charge(spec.depth, 0);
 }
 
@@ -236,16 +249,19 @@ double npu_csim_timing_launch_cycles(void) {
     return state().launch;
 }
 
-// Every loop that has run in this thread, one per line: label, kind, port, II, depth, tail.
+// Every loop that has run in this thread, one per line: label, kind, port, II, depth, tail, and the fewest and most
+// trips one execution had.
 const char *npu_csim_loop_table(void) {
     static thread_local std::string text;
     static const char *const KINDS[] = {"compute", "burst_read", "burst_write", "stream_read", "stream_write", "fixed"};
     static const char *const TAILS[] = {"none", "loop", "depth", "add"};
     text.clear();
-    for (const LoopSpec *l : state().table) {
+    for (const Seen &t : state().table) {
+        const LoopSpec *l = t.spec;
         char line[256];
-        snprintf(line, sizeof line, "%s\t%s\t%s\t%u\t%u\t%s\n", l->label, KINDS[l->kind], PORTS[l->port].bundle,
-                 l->ii, l->depth, TAILS[l->tail]);
+        snprintf(line, sizeof line, "%s\t%s\t%s\t%u\t%u\t%s\t%llu\t%llu\n", l->label, KINDS[l->kind],
+                 PORTS[l->port].bundle, l->ii, l->depth, TAILS[l->tail], (unsigned long long)t.min_trips,
+                 (unsigned long long)t.max_trips);
         text += line;
     }
     return text.c_str();

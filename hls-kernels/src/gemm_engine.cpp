@@ -58,7 +58,7 @@ void read_weights(const word128 *w, const GemmOp op, BeatStream &out) {
 gemm_read_weights:
     for (uint64_t i = 0; i < beats; i++) {
 #pragma HLS PIPELINE II = 1
-#pragma HLS LOOP_TRIPCOUNT min = 48 max = 65536 avg = 12000
+#pragma HLS LOOP_TRIPCOUNT min = 0 max = 4194304 avg = 27648
         NPU_TRIP(gemm_read_weights);
         out.write(w[first_beat + i]);
     }
@@ -79,7 +79,7 @@ gemm_x_rows:
     gemm_read_x:
         for (uint32_t i = 0; i < x_beats; i++) {
 #pragma HLS PIPELINE II = 1
-#pragma HLS LOOP_TRIPCOUNT min = 2 max = 512 avg = 96
+#pragma HLS LOOP_TRIPCOUNT min = 0 max = 512 avg = 96
             NPU_TRIP(gemm_read_x);
             x.write(act[at + i]);
         }
@@ -87,7 +87,7 @@ gemm_x_rows:
     if (!op.residual) return;
 gemm_residual_groups:
     for (uint32_t g = 0; g < groups; g++) {
-#pragma HLS LOOP_TRIPCOUNT min = 1 max = 1024 avg = 12
+#pragma HLS LOOP_TRIPCOUNT min = 0 max = 1024 avg = 12
     gemm_residual_rows:
         for (uint32_t r = 0; r < rows; r++) {
 #pragma HLS LOOP_TRIPCOUNT min = 1 max = 16 avg = 1
@@ -122,7 +122,7 @@ void read_params(const int32_t *params, const GemmOp op, hls::stream<int32_t> &g
 gemm_read_records:
     for (uint32_t i = 0; i < 2 * op.N; i++) {
 #pragma HLS PIPELINE II = 1
-#pragma HLS LOOP_TRIPCOUNT min = 128 max = 131072 avg = 4608
+#pragma HLS LOOP_TRIPCOUNT min = 0 max = 131072 avg = 4608
         NPU_TRIP(gemm_read_records);
         const int32_t w = params[at + i];
         if ((i & 1) == 0) {
@@ -153,9 +153,10 @@ void mac(BeatStream &w0, BeatStream &w1, BeatStream &w2, BeatStream &w3, BeatStr
 gemm_mac_x:
     for (uint32_t i = 0; i < rows * x_beats; i++) {
 #pragma HLS PIPELINE II = 1
-#pragma HLS LOOP_TRIPCOUNT min = 2 max = 8192 avg = 96
+#pragma HLS LOOP_TRIPCOUNT min = 0 max = 8192 avg = 96
         NPU_TRIP(gemm_mac_x);
         const word128 beat = x.read();
+    gemm_mac_x_lanes:
         for (uint32_t j = 0; j < BEAT_I16; j++) {
 #pragma HLS UNROLL
             xb[r % GEMM_ROW_QUAD][r / GEMM_ROW_QUAD][b * BEAT_I16 + j] = lane16(beat, j);
@@ -181,10 +182,11 @@ gemm_mac_x:
 gemm_mac:
     for (uint64_t it = 0; it < (uint64_t)groups * steps * TILE * q_count; it++) {
 #pragma HLS PIPELINE II = 1
-#pragma HLS LOOP_TRIPCOUNT min = 16 max = 4194304 avg = 27648
+#pragma HLS LOOP_TRIPCOUNT min = 0 max = 16777216 avg = 27648
         NPU_TRIP(gemm_mac);
         if (q == 0 && k_steps > 0) {
             const word128 b0 = w0.read(), b1 = w1.read(), b2 = w2.read(), b3 = w3.read();
+        gemm_mac_unpack:
             for (uint32_t i = 0; i < TILE; i++) {
 #pragma HLS UNROLL
                 wt[0][i] = lane8(b0, i);
@@ -194,13 +196,16 @@ gemm_mac:
             }
         }
         Acc16 sums;
+    gemm_mac_rows:
         for (uint32_t i = 0; i < GEMM_ROW_QUAD; i++) {
 #pragma HLS UNROLL
             if (q * GEMM_ROW_QUAD + i >= rows) continue;  // a row past the block's end: its lanes stay idle
+        gemm_mac_ports:
             for (uint32_t p = 0; p < PORTS; p++) {
 #pragma HLS UNROLL
                 int32_t s = 0;  // |s| <= 16 x 2^7 x 2^15 = 2^26
                 if (k_steps > 0) {
+                gemm_mac_dot:
                     for (uint32_t j = 0; j < TILE; j++) {
 #pragma HLS UNROLL
                         s += (int32_t)wt[p][j] * (int32_t)xb[i][q][kt * TILE + j];
@@ -245,7 +250,7 @@ void epilogue(hls::stream<Acc16> &in, hls::stream<Record> &records, hls::stream<
     const uint32_t q_count = quads(rows);
 gemm_epi_groups:
     for (uint32_t g = 0; g < groups; g++) {
-#pragma HLS LOOP_TRIPCOUNT min = 1 max = 1024 avg = 36
+#pragma HLS LOOP_TRIPCOUNT min = 0 max = 1024 avg = 36
         Record rec[GROUP_CHANNELS];
         NPU_LOOP(gemm_epi_records, 1, 2, COMPUTE, P_NONE);
     gemm_epi_records:
@@ -262,10 +267,13 @@ gemm_epi_groups:
     gemm_epi_receive:
         for (uint32_t k = 0; k < TILE * q_count; k++) {
 #pragma HLS PIPELINE II = 1
+#pragma HLS LOOP_TRIPCOUNT min = 16 max = 64 avg = 16
             NPU_TRIP(gemm_epi_receive);
             const Acc16 a = in.read();
+        gemm_epi_receive_rows:
             for (uint32_t i = 0; i < GEMM_ROW_QUAD; i++) {
 #pragma HLS UNROLL
+            gemm_epi_receive_ports:
                 for (uint32_t p = 0; p < PORTS; p++) {
 #pragma HLS UNROLL
                     sums[i][p][q * TILE + c] = a.v[i][p];
@@ -313,7 +321,7 @@ void write_out(BeatStream &in, word128 *act, word128 *logits, const GemmOp op, u
     const uint32_t beats = to_logits ? GROUP_CHANNELS / BEAT_I32 : GROUP_CHANNELS / BEAT_I16;
 gemm_write_groups:
     for (uint32_t g = 0; g < groups; g++) {
-#pragma HLS LOOP_TRIPCOUNT min = 1 max = 1024 avg = 36
+#pragma HLS LOOP_TRIPCOUNT min = 0 max = 1024 avg = 36
     gemm_write_rows:
         for (uint32_t r = 0; r < rows; r++) {
 #pragma HLS LOOP_TRIPCOUNT min = 1 max = 16 avg = 1
@@ -380,7 +388,7 @@ void gemm_engine(const GemmOp &op, const Launch &l, const word128 *weights0, con
     const uint32_t first = first_input_row(op.rows, l.n_tokens);
 gemm_row_blocks:
     for (uint32_t row0 = 0; row0 < rows; row0 += GEMM_ROW_BLOCK) {
-#pragma HLS LOOP_TRIPCOUNT min = 1 max = 16 avg = 1
+#pragma HLS LOOP_TRIPCOUNT min = 1 max = 8388608 avg = 1
         const uint32_t n = rows - row0 < GEMM_ROW_BLOCK ? rows - row0 : GEMM_ROW_BLOCK;
         uint32_t saturations = 0, overflows = 0;
         gemm_block(op, first + row0, row0, n, weights0, weights1, weights2, weights3, params, act, logits,

@@ -41,7 +41,7 @@ ln_read_params:
 #pragma HLS ARRAY_PARTITION variable = x cyclic factor = 8 dim = 1
 ln_rows:
     for (uint32_t r = 0; r < rows; r++) {
-#pragma HLS LOOP_TRIPCOUNT min = 1 max = 256 avg = 1
+#pragma HLS LOOP_TRIPCOUNT min = 1 max = 134217728 avg = 1
         const uint64_t x_at = ((uint64_t)op.x_base + (uint64_t)(first + r) * op.x_stride) / BEAT_BYTES;
         ap_int<28> S = 0;
         ap_uint<43> Q = 0;
@@ -53,6 +53,7 @@ ln_rows:
             NPU_TRIP(ln_read_row);
             const word128 w = act[x_at + k];
             int64_t s = 0, q = 0;
+        ln_read_lanes:
             for (uint32_t j = 0; j < BEAT_I16; j++) {
 #pragma HLS UNROLL
                 const int16_t v = lane16(w, j);
@@ -80,6 +81,7 @@ ln_rows:
 #pragma HLS LOOP_TRIPCOUNT min = 2 max = 512 avg = 96
             NPU_TRIP(ln_write_row);
             word128 w;
+        ln_write_lanes:
             for (uint32_t j = 0; j < BEAT_I16; j++) {
 #pragma HLS UNROLL
                 const uint32_t i = k * BEAT_I16 + j;

@@ -96,6 +96,7 @@ top_read_header:
 #pragma HLS PIPELINE II = 1
         NPU_TRIP(top_read_header);
         const word128 b = program[i];
+    top_header_words:
         for (uint32_t j = 0; j < WORDS_PER_BEAT; j++) {
 #pragma HLS UNROLL
             words[i * WORDS_PER_BEAT + j] = (uint32_t)lane32(b, j);
@@ -112,7 +113,7 @@ top_read_header:
 #pragma HLS ARRAY_PARTITION variable = chunk complete dim = 2
     top_instructions:
         for (uint32_t i = 0; i < l.header.n_instr; i++) {
-#pragma HLS LOOP_TRIPCOUNT min = 1 max = 128 avg = 44
+#pragma HLS LOOP_TRIPCOUNT min = 0 max = 65536 avg = 44
             if (i % PROGRAM_CHUNK == 0) {
                 // The next (up to) 64 instructions, one burst.
                 const uint32_t left = l.header.n_instr - i;
@@ -125,6 +126,7 @@ top_read_header:
 #pragma HLS LOOP_TRIPCOUNT min = 4 max = 256 avg = 176
                     NPU_TRIP(top_fetch_program);
                     const word128 b = program[at + k];
+                top_fetch_words:
                     for (uint32_t j = 0; j < WORDS_PER_BEAT; j++) {
 #pragma HLS UNROLL
                         chunk[k / INSTR_BEATS][(k % INSTR_BEATS) * WORDS_PER_BEAT + j] = (uint32_t)lane32(b, j);
@@ -151,6 +153,7 @@ top_write_status:
 #pragma HLS PIPELINE II = 1
         NPU_TRIP(top_write_status);
         word128 b;
+    top_status_words:
         for (uint32_t j = 0; j < WORDS_PER_BEAT; j++) {
 #pragma HLS UNROLL
             set_lane32(b, j, (int32_t)result[i * WORDS_PER_BEAT + j]);

@@ -70,7 +70,8 @@ int main(int argc, char **argv) {
             fprintf(stderr, "tb_npu: cannot write %s\n", argv[2]);
             return 2;
         }
-        fprintf(f, "# loops: label\tkind\tport\tII\tdepth\ttail\n%s# ports: bundle\tbeat_bytes\toutstanding\tburst_beats\n%s",
+        fprintf(f, "# loops: label\tkind\tport\tII\tdepth\ttail\tmin_trips\tmax_trips\n%s"
+                   "# ports: bundle\tbeat_bytes\toutstanding\tburst_beats\n%s",
                 npu_csim_loop_table(), npu_csim_port_table());
         fclose(f);
         return finish("all suites (loop table written)", t0);
