@@ -8,11 +8,13 @@ import dev.fpgallm.bench.BenchPlot;
 import dev.fpgallm.bench.BenchRow;
 import dev.fpgallm.bench.Benchmark;
 import dev.fpgallm.bench.Machine;
+import dev.fpgallm.engine.NpuEngine;
 import dev.fpgallm.eval.Corpus;
 import dev.fpgallm.eval.Evaluation;
 import dev.fpgallm.eval.Sweep;
 import dev.fpgallm.model.Gpt2Config;
 import dev.fpgallm.model.Gpt2Weights;
+import dev.fpgallm.npu.Band;
 import dev.fpgallm.power.PowerMeter;
 import dev.fpgallm.reference.ReferenceModel;
 import java.io.PrintWriter;
@@ -35,7 +37,8 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"The spec's benchmark: for each backend and prompt length, warm-up runs, then repeated runs of "
                 + "prefill + greedy generation (end-of-text ignored), batch 1. Reports medians of latency per token, "
-                + "tokens/s, prefill (time to first token), the cycle model's predicted KV260 times, power and energy "
+                + "tokens/s, prefill (time to first token), the predicted KV260 times (the CSV holds the pessimistic end of "
+                + "the band, which is printed per backend), power and energy "
                 + "where a sensor is readable, and quality_drop_pct; writes the KPI CSV (results/benchmark_template.csv "
                 + "columns) and a plot."})
 final class BenchCommand implements Callable<Integer> {
@@ -142,6 +145,7 @@ final class BenchCommand implements Callable<Integer> {
         Map<String, Backends.Options> options = new LinkedHashMap<>();
         List<BenchRow> rows = new ArrayList<>();
         List<Backend> opened = new ArrayList<>();
+        List<String> bands = new ArrayList<>();
         try {
             // all opened first: a backend this build or machine lacks fails before minutes of measuring
             for (String name : backends) {
@@ -149,16 +153,19 @@ final class BenchCommand implements Callable<Integer> {
                 options.put(name, o);
                 opened.add(Backends.open(name, w, o));
             }
-            for (Backend b : opened)
+            for (Backend b : opened) {
                 try (ProgressBar bar = new ProgressBar(err, "bench " + b.name() + " " + b.precision(), settings.tokens())) {
                     rows.addAll(bench.run(b, bar::step));
                 }
+                if (b instanceof NpuEngine e) bands.add(band(e, settings.maxSeq() - 1));
+            }
         } finally {
             for (Backend b : opened) b.close();
         }
         rows = withQuality(rows, w, options, err);
 
         print(stdout, rows);
+        bands.forEach(stdout::println);
         if (out == null) {
             stdout.println();
             stdout.print(BenchCsv.text(rows));
@@ -270,7 +277,16 @@ final class BenchCommand implements Callable<Integer> {
                     r.predictedLatencyMs().isPresent() ? String.format(Locale.ROOT, "%.1f", 1000 / r.predictedLatencyMs().getAsDouble()) : "n/a",
                     c.get(18), c.get(20), c.get(22));
         }
-        out.println("times: wall clock on this machine; pred. = the cycle model's KV260 prediction (not measured); "
+        out.println("times: wall clock on this machine; pred. = the pessimistic end of the KV260 band " + Band.LABEL
+                + " (as in the CSV's predicted_kv260_* columns; the band follows per backend); "
                 + "tokens/s = 1000 / ms per token; drop % = quality_drop_pct (ref: 0 by definition, others measured against ref)");
+    }
+
+    /** The predicted band of a backend's decode step at the last position the benchmark fills. */
+    private static String band(NpuEngine e, int position) {
+        Band b = e.predictBand(position, 1);
+        return String.format(Locale.ROOT, "%s %s: predicted KV260 decode step at position %d: %s (%s), %s; %s",
+                e.name(), e.precision() + " " + e.softmaxMode(), position, b.millis(2), b.tokensPerSecond(), Band.LABEL,
+                e.board().describeCorners());
     }
 }
