@@ -56,6 +56,7 @@ final class InspectCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        checkedPosition();
         ModelStore.Source source = modelOptions.source(spec.commandLine().getErr());
         if (source.format() == ModelStore.Format.ONNX) {
             if (json || position != null || tokens != 1)
@@ -101,15 +102,21 @@ final class InspectCommand implements Callable<Integer> {
         return Backends.compile(weights, backendOptions.options(weights, modelOptions.maxSeq, spec.commandLine().getErr(), false));
     }
 
-    /** The predicted launch: --tokens rows from --position (default: the last decode position, or 0 for a prefill). */
-    private Launch predicted(CompiledModel m) {
-        int maxSeq = m.plan().maxSeq();
+    /** --tokens rows from --position (default: the last decode position, or 0 for a prefill), checked against --max-seq. */
+    private int checkedPosition() {
+        int maxSeq = modelOptions.maxSeq;
+        if (maxSeq < 1) throw new UserError("--max-seq must be at least 1");
         if (tokens < 1 || tokens > maxSeq) throw new UserError("--tokens must be in 1.." + maxSeq + " (--max-seq)");
         int pos = position != null ? position : tokens == 1 ? maxSeq - 1 : 0;
-        if (pos < 0 || pos + tokens > maxSeq)
+        if (pos < 0 || (long) pos + tokens > maxSeq)
             throw new UserError("--position " + pos + " with --tokens " + tokens + " does not fit --max-seq " + maxSeq
                     + " (the last position is " + (maxSeq - 1) + ")");
-        return new Launch(m.segments().getFirst().program().header(), pos, tokens,
+        return pos;
+    }
+
+    /** The predicted launch (the same limits in every segment's header). */
+    private Launch predicted(CompiledModel m) {
+        return new Launch(m.segments().getFirst().program().header(), checkedPosition(), tokens,
                 backendOptions.exactSoftmax() ? Isa.FLAG_SOFTMAX_EXACT : 0);
     }
 
