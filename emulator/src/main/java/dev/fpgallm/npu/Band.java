@@ -44,6 +44,11 @@ public record Band(double lowMs, double highMs) {
 
     /** "94-124 tokens/s" */
     public String tokensPerSecond() {
-        return String.format(Locale.ROOT, "%.0f-%.0f tokens/s", lowTokensPerSecond(), highTokensPerSecond());
+        return tokensPerSecond(1);
+    }
+
+    /** The rate of a band that processes {@code tokens} tokens (a prefill): "949-991 tokens/s". */
+    public String tokensPerSecond(int tokens) {
+        return String.format(Locale.ROOT, "%.0f-%.0f tokens/s", tokens * lowTokensPerSecond(), tokens * highTokensPerSecond());
     }
 }

@@ -153,7 +153,8 @@ final class InspectCommand implements Callable<Integer> {
         Launch at = predicted(m);
         List<LaunchPrediction> launches = predict(m, at, board);
         Band total = total(launches);
-        out.printf(Locale.ROOT, "predicted %s, %s: %s = %s%n", board.name(), step(at), total.millis(3), total.tokensPerSecond());
+        out.printf(Locale.ROOT, "predicted %s, %s: %s = %s%n", board.name(), step(at), total.millis(3),
+                total.tokensPerSecond(at.nTokens()));
         out.println("  " + Band.LABEL + ";");
         out.println("  " + board.describeCorners());
         if (!m.fp16Layers().isEmpty())
@@ -189,8 +190,8 @@ final class InspectCommand implements Callable<Integer> {
         Map<String, Object> band = new LinkedHashMap<>();
         band.put("low_ms", total.lowMs());
         band.put("high_ms", total.highMs());
-        band.put("low_tokens_per_sec", total.lowTokensPerSecond());
-        band.put("high_tokens_per_sec", total.highTokensPerSecond());
+        band.put("low_tokens_per_sec", at.nTokens() * total.lowTokensPerSecond());  // n_tokens per launch time
+        band.put("high_tokens_per_sec", at.nTokens() * total.highTokensPerSecond());
         band.put("low_is", board.optimistic().name() + ": " + board.optimistic().describe());
         band.put("high_is", board.pessimistic().name() + ": " + board.pessimistic().describe());
         j.put("band", band);
