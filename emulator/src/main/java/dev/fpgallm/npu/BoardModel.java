@@ -97,6 +97,14 @@ public record BoardModel(String name, Figure clockHz, Figure weightPorts, Figure
         return optimistic.name() + ": " + optimistic.describe() + "; " + pessimistic.name() + ": " + pessimistic.describe();
     }
 
+    /** The band's assumptions in one short clause, low end first: "AXI latency 64-80 cycles, port efficiency 100-75 %, ..." */
+    public String describeBand() {
+        return String.format(java.util.Locale.ROOT, "AXI latency %.0f-%.0f cycles, port efficiency %.0f-%.0f %%, DDR efficiency %.0f-%.0f %%",
+                optimistic.axiLatencyCycles().value(), pessimistic.axiLatencyCycles().value(),
+                100 * optimistic.portEfficiency().value(), 100 * pessimistic.portEfficiency().value(),
+                100 * optimistic.ddrEfficiency().value(), 100 * pessimistic.ddrEfficiency().value());
+    }
+
     /** Every figure, the board's then each corner's, for reports. */
     public List<Figure> figures() {
         return List.of(clockHz, weightPorts, ddrBytesPerSecond, launchOverhead,

@@ -287,6 +287,6 @@ final class BenchCommand implements Callable<Integer> {
         Band b = e.predictBand(position, 1);
         return String.format(Locale.ROOT, "%s %s: predicted KV260 decode step at position %d: %s (%s), %s; %s",
                 e.name(), e.precision() + " " + e.softmaxMode(), position, b.millis(2), b.tokensPerSecond(), Band.LABEL,
-                e.board().describeCorners());
+                e.board().describeBand());
     }
 }

@@ -149,7 +149,7 @@ final class EvalCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "pred. KV260 t/s: PREDICTED for a decode step at position %d (one launch overhead per "
                     + "launch), a band: %s;%n  %s;%n  plus host ms/tok = the host FP16 layers MEASURED on this machine "
                     + "(not the board's Cortex-A53); each run of FP16 layers adds one launch per step.%n",
-                    reference.longestWindow() - 1, Band.LABEL, BoardModel.kv260().describeCorners());
+                    reference.longestWindow() - 1, Band.LABEL, BoardModel.kv260().describeBand());
         return Main.EXIT_OK;
     }
 

@@ -131,7 +131,7 @@ final class GenerateCommand implements Callable<Integer> {
             Band d = r.predictedDecodeBand().get();
             out.printf(Locale.ROOT, "predicted KV260 per token:     %s (%s)%s%n", d.millis(2), d.tokensPerSecond(),
                     r.predictedPrefillBand().map(p -> ", prefill " + p.millis(1)).orElse(""));
-            out.println("                               " + Band.LABEL + ": " + e.board().describeCorners());
+            out.println("                               " + Band.LABEL + "; " + e.board().describeBand());
         }
     }
 
@@ -156,7 +156,7 @@ final class GenerateCommand implements Callable<Integer> {
         r.predictedDecodeBand().ifPresent(b -> metrics.put("predicted_kv260_latency_per_token_ms_band", List.of(b.lowMs(), b.highMs())));
         r.predictedPrefillBand().ifPresent(b -> metrics.put("predicted_kv260_prefill_ms_band", List.of(b.lowMs(), b.highMs())));
         if (backend instanceof NpuEngine e && r.predictedDecodeBand().isPresent())
-            metrics.put("predicted_kv260_note", Band.LABEL + ": " + e.board().describeCorners());
+            metrics.put("predicted_kv260_note", Band.LABEL + "; " + e.board().describeBand());
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("prompt_ids", r.promptIds());
         m.put("output_ids", r.outputIds());
