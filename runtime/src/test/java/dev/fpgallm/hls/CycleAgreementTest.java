@@ -9,16 +9,13 @@ import dev.fpgallm.npu.BoardModel;
 import dev.fpgallm.npu.CycleModel;
 import dev.fpgallm.npu.Gemm;
 import dev.fpgallm.npu.Instruction;
-import dev.fpgallm.npu.InstructionCases;
 import dev.fpgallm.npu.Isa;
 import dev.fpgallm.npu.Launch;
 import dev.fpgallm.npu.LayerNorm;
-import dev.fpgallm.npu.Npu;
 import dev.fpgallm.npu.NpuCase;
 import dev.fpgallm.npu.NpuMemory;
 import dev.fpgallm.npu.Program;
 import dev.fpgallm.npu.ProgramHeader;
-import dev.fpgallm.vectors.VectorSet;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -35,8 +32,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * The Java cycle model must follow the kernel as written: for every instruction of the differential vectors, of
- * long sequences past the score chunk, and of a DistilGPT2 decode step at position 255, in both corners of the
+ * The Java cycle model must follow the kernel as written: for every instruction of the differential vectors
+ * (KernelDifferentialTest's instruction cases), of long sequences past the score chunk, and of DistilGPT2-shaped
+ * steps (a decode step at position 255, a 20-token prefill), in both corners of the
  * KV260 model, the prediction of {@link CycleModel} from the instruction's shape is within 2 % of the cycles the
  * kernel's C-simulation counted while it ran (hls-kernels/src/cost.h); the two loop tables are the same; and the
  * kernel's built-in corners (what `make -C hls-kernels timing` counts) are the board model's.
@@ -46,7 +44,6 @@ class CycleAgreementTest {
     static final double TOLERANCE = 0.02;
     static final BoardModel BOARD = BoardModel.kv260();
     static CsimKernel kernel;
-    static Npu npu;
     static double worst;
     static String worstWhat = "none";
     static long instructions;
@@ -54,7 +51,6 @@ class CycleAgreementTest {
     @BeforeAll
     static void build() throws IOException, InterruptedException {
         kernel = new CsimKernel(HlsBuild.build().resolve("libnpu_csim.so"));
-        npu = new Npu(1, BOARD);
     }
 
     @AfterAll
@@ -64,7 +60,6 @@ class CycleAgreementTest {
             kernel.countIn(o[0], o[1], o[2]);
             kernel.close();
         }
-        if (npu != null) npu.close();
         System.out.printf(Locale.ROOT, "CycleAgreementTest: %d instruction predictions compared, worst difference %.4f %% (%s)%n",
                 instructions, 100 * worst, worstWhat);
     }
@@ -82,10 +77,8 @@ class CycleAgreementTest {
     @Test
     @Order(2)
     void everyDifferentialVector() {
-        List<NpuCase> cases = new ArrayList<>(InstructionCases.generate(2024, 40));
-        cases.addAll(VectorSet.standard(3, 0, npu).stream().filter(c -> c.name().contains("tiny")).toList());
         for (BoardModel.Corner c : List.of(BOARD.optimistic(), BOARD.pessimistic()))
-            for (NpuCase k : cases) compare(k, c);
+            for (NpuCase k : DifferentialVectors.instructionCases()) compare(k, c);
     }
 
     @Test
