@@ -370,7 +370,7 @@ void values(hls::stream<WeightVec> &e, BeatStream &v, const AttentionOp op, cons
     ap_int<59> acc[ATT_ROW_BLOCK][MAX_HEAD_DIM];
 #pragma HLS ARRAY_PARTITION variable = acc complete dim = 1
 #pragma HLS ARRAY_PARTITION variable = acc cyclic factor = 8 dim = 2
-#pragma HLS DEPENDENCE variable = acc type = inter false
+#pragma HLS DEPENDENCE variable = acc type = inter dependent = false
 att_values_heads:
     for (uint32_t h = 0; h < op.n_head; h++) {
 #pragma HLS LOOP_TRIPCOUNT min = 1 max = 64 avg = 12

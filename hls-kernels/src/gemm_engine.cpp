@@ -38,12 +38,10 @@ struct Record {
 
 typedef hls::stream<word128> BeatStream;
 
-// Stream depths: a weight FIFO holds the beats that arrive while the MAC receives the block's x rows (K / 8 per
-// row, 512 at K = 4096 and one row; more rows only make the MAC slower than the port, so the reader stalls anyway).
-const uint32_t WEIGHT_FIFO = 512;
-const uint32_t ACC_FIFO = GEMM_ROW_BLOCK / GEMM_ROW_QUAD * TILE;  // one group's sums
-const uint32_t RECORD_FIFO = 2 * GROUP_CHANNELS;                   // two groups' records ahead
-const uint32_t RESIDUAL_FIFO = 2 * GEMM_ROW_BLOCK * 8;             // two groups' residual beats
+// Stream depths (literal in the STREAM pragmas of gemm_block): a weight FIFO, 512 beats, holds what arrives while
+// the MAC receives the block's x rows (K / 8 per row, 512 at K = 4096 and one row; with more rows the MAC is slower
+// than the port and the reader stalls anyway); the sums FIFO holds one group's sums (16 words per quad, 4 quads:
+// 64); records two groups ahead (128); the residual two groups of 16 rows (2 x 16 x 8 = 256 beats).
 
 uint32_t quads(uint32_t rows) {
     return (rows + GEMM_ROW_QUAD - 1) / GEMM_ROW_QUAD;
@@ -172,7 +170,7 @@ gemm_mac_x:
     ap_int<48> acc[GEMM_ROW_QUAD][PORTS][GEMM_ROW_BLOCK / GEMM_ROW_QUAD * TILE];
 #pragma HLS ARRAY_PARTITION variable = acc complete dim = 1
 #pragma HLS ARRAY_PARTITION variable = acc complete dim = 2
-#pragma HLS DEPENDENCE variable = acc type = inter false
+#pragma HLS DEPENDENCE variable = acc type = inter dependent = false
     int8_t wt[PORTS][TILE];
 #pragma HLS ARRAY_PARTITION variable = wt complete dim = 0
     const uint32_t k_steps = K / TILE, q_count = quads(rows);
@@ -235,7 +233,7 @@ void epilogue(hls::stream<Acc16> &in, hls::stream<Record> &records, hls::stream<
     const uint32_t groups = op.N / GROUP_CHANNELS;
     Events ev = {0, 0};
     int32_t table[GELU_TABLE_WORDS];
-#pragma HLS BIND_STORAGE variable = table type = rom_2p impl = bram
+#pragma HLS BIND_STORAGE variable = table type = ram_2p impl = bram
     if (op.gelu) {
         NPU_LOOP(gemm_epi_gelu, 1, 2, COMPUTE, P_NONE);
     gemm_epi_gelu:
@@ -358,15 +356,15 @@ void gemm_block(const GemmOp op, uint32_t first_in, uint32_t row0, uint32_t rows
     hls::stream<Acc16> sums("gemm_sums");
     hls::stream<Record> records("gemm_records");
     hls::stream<int32_t> gelu("gemm_gelu");
-#pragma HLS STREAM variable = w0 depth = WEIGHT_FIFO
-#pragma HLS STREAM variable = w1 depth = WEIGHT_FIFO
-#pragma HLS STREAM variable = w2 depth = WEIGHT_FIFO
-#pragma HLS STREAM variable = w3 depth = WEIGHT_FIFO
+#pragma HLS STREAM variable = w0 depth = 512
+#pragma HLS STREAM variable = w1 depth = 512
+#pragma HLS STREAM variable = w2 depth = 512
+#pragma HLS STREAM variable = w3 depth = 512
 #pragma HLS STREAM variable = x depth = 4
-#pragma HLS STREAM variable = res depth = RESIDUAL_FIFO
+#pragma HLS STREAM variable = res depth = 256
 #pragma HLS STREAM variable = y depth = 32
-#pragma HLS STREAM variable = sums depth = ACC_FIFO
-#pragma HLS STREAM variable = records depth = RECORD_FIFO
+#pragma HLS STREAM variable = sums depth = 64
+#pragma HLS STREAM variable = records depth = 128
 #pragma HLS STREAM variable = gelu depth = 4
     read_weights(weights0, op, w0);
     read_weights(weights1, op, w1);
