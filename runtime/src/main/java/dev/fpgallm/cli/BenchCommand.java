@@ -277,8 +277,8 @@ final class BenchCommand implements Callable<Integer> {
                     r.predictedLatencyMs().isPresent() ? String.format(Locale.ROOT, "%.1f", 1000 / r.predictedLatencyMs().getAsDouble()) : "n/a",
                     c.get(18), c.get(20), c.get(22));
         }
-        out.println("times: wall clock on this machine; pred. = the pessimistic end of the KV260 band " + Band.LABEL
-                + " (as in the CSV's predicted_kv260_* columns; the band follows per backend); "
+        out.println("times: wall clock on this machine; pred. = the pessimistic end of the KV260 band, " + Band.LABEL
+                + ", as the CSV's predicted_kv260_* columns hold it (the whole band follows per backend); "
                 + "tokens/s = 1000 / ms per token; drop % = quality_drop_pct (ref: 0 by definition, others measured against ref)");
     }
 
