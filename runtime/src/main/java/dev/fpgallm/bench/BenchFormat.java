@@ -74,8 +74,8 @@ public enum BenchFormat {
             sb.append(row(c));
         }
         sb.append(String.format(Locale.ROOT, "%ntimes: wall clock on this machine, mean ± stddev over the runs (ms/token also "
-                + "median, p90, min-max); tokens/s: 1000 / ms per token of each run; pred. KV260: PREDICTED by the cycle "
-                + "model, not measured; drop %%: quality_drop_pct (with --quality; ref is 0 by definition)%n"));
+                + "median, p90, min-max); tokens/s: 1000 / ms per token of each run; pred. KV260: the pessimistic end of "
+                + "the band predicted from the kernel's modelled schedule (not synthesized), not measured; drop %%: quality_drop_pct (with --quality; ref is 0 by definition)%n"));
         sb.append("build: ").append(first.env().describe()).append('\n');
         return sb.toString();
     }

@@ -11,11 +11,13 @@ import dev.fpgallm.bench.Benchmark;
 import dev.fpgallm.bench.QualityCache;
 import dev.fpgallm.io.AtomicWrite;
 import dev.fpgallm.quant.CalibrationCache;
+import dev.fpgallm.engine.NpuEngine;
 import dev.fpgallm.eval.Corpus;
 import dev.fpgallm.eval.Evaluation;
 import dev.fpgallm.eval.Sweep;
 import dev.fpgallm.model.Gpt2Config;
 import dev.fpgallm.model.Gpt2Weights;
+import dev.fpgallm.npu.Band;
 import dev.fpgallm.power.PowerMeter;
 import dev.fpgallm.reference.ReferenceModel;
 import java.io.PrintWriter;
@@ -27,6 +29,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalDouble;
 import java.util.concurrent.Callable;
@@ -38,9 +41,9 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"The spec's speed benchmark: for each backend and prompt length, warm-up runs, then repeated runs "
                 + "of prefill + greedy generation (end-of-text ignored), batch 1. Reports latency per token, tokens/s and "
-                + "prefill (time to first token) as mean +- stddev, median, p90, min and max; the cycle model's predicted "
-                + "KV260 times; power and energy where a sensor is readable. Every row carries the build (version, "
-                + "commit), JDK, ONNX Runtime, OS, CPU, threads, RAM and the load average at the start; a load above the "
+                + "prefill (time to first token) as mean +- stddev, median, p90, min and max; the predicted KV260 times "
+                + "(a band per NPU backend; the CSV's predicted_kv260_* columns hold its pessimistic end); power and "
+                + "energy where a sensor is readable. Every row carries the build (version, commit), JDK, ONNX Runtime, OS, CPU, threads, RAM and the load average at the start; a load above the "
                 + "core count is warned about.",
                 "quality_drop_pct is measured only with --quality (minutes on DistilGPT2; cached per model and "
                         + "configuration under $FPGA_LLM_HOME/quality). Output as llama-bench: -o md|csv|json|jsonl on "
@@ -161,6 +164,7 @@ final class BenchCommand implements Callable<Integer> {
         Map<String, Backends.Options> options = new LinkedHashMap<>();
         List<BenchRow> rows = new ArrayList<>();
         List<Backend> opened = new ArrayList<>();
+        List<String> bands = new ArrayList<>();
         try {
             // all opened first: a backend this build or machine lacks fails before minutes of measuring
             for (String name : backends) {
@@ -168,16 +172,20 @@ final class BenchCommand implements Callable<Integer> {
                 options.put(name, o);
                 opened.add(Backends.open(name, w, o));
             }
-            for (Backend b : opened)
+            for (Backend b : opened) {
                 try (ProgressBar bar = new ProgressBar(err, "bench " + b.name() + " " + b.precision(), settings.tokens())) {
                     rows.addAll(bench.run(b, bar::step));
                 }
+                if (b instanceof NpuEngine e) bands.add(band(e, settings.maxSeq() - 1));
+            }
         } finally {
             for (Backend b : opened) b.close();
         }
         rows = withQuality(rows, w, options, err);
 
         stdout.print(BenchFormat.named(output).orElseThrow().render(rows));
+        // the predicted band per NPU backend: with the table on stdout, notices elsewhere (JSON/CSV stay parseable)
+        bands.forEach((output.equals("md") ? stdout : err)::println);
         stdout.flush();
         for (Path file : outs) {
             AtomicWrite.replace(file, BenchFormat.of(file).orElseThrow().render(rows).getBytes(StandardCharsets.UTF_8));
@@ -289,5 +297,13 @@ final class BenchCommand implements Callable<Integer> {
             }
         }
         return rows.stream().map(r -> r.withQuality(drop.get(r.backend()))).toList();
+    }
+
+    /** The predicted band of a backend's decode step at the last position the benchmark fills. */
+    private static String band(NpuEngine e, int position) {
+        Band b = e.predictBand(position, 1);
+        return String.format(Locale.ROOT, "%s %s: predicted KV260 decode step at position %d: %s (%s), %s; %s",
+                e.name(), e.precision() + " " + e.softmaxMode(), position, b.millis(2), b.tokensPerSecond(), Band.LABEL,
+                e.board().describeBand());
     }
 }

@@ -12,6 +12,8 @@ import dev.fpgallm.json.Json;
 import dev.fpgallm.model.Gpt2Config;
 import dev.fpgallm.model.Gpt2Weights;
 import dev.fpgallm.model.ModelStore;
+import dev.fpgallm.npu.Band;
+import dev.fpgallm.npu.BoardModel;
 import dev.fpgallm.quant.Precision;
 import dev.fpgallm.reference.ReferenceModel;
 import java.io.PrintWriter;
@@ -36,7 +38,7 @@ import picocli.CommandLine.Model.CommandSpec;
                 + "tokens), quality_drop_pct, top-1 agreement, mean logit cosine and KL.",
                 "Without --text the corpus is sampled from the FP32 model itself. --sweep measures the spec's "
                         + "section-9 trade-off table (precision, softmax, FP16 fallback) with the cycle model's "
-                        + "predicted KV260 tokens/s."})
+                        + "predicted KV260 tokens/s (a band)."})
 final class EvalCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -183,9 +185,10 @@ final class EvalCommand implements Callable<Integer> {
             sensitivity.forEach(out::println);
         }
         if (rows.stream().anyMatch(r -> r.launches() > 0))
-            out.printf(Locale.ROOT, "pred. KV260 t/s: PREDICTED by the cycle model for a decode step at position %d (one launch "
-                    + "overhead per launch),%n  plus host ms/tok = the host FP16 layers MEASURED on this machine (not the "
-                    + "board's Cortex-A53); each run of FP16 layers adds one launch per step.%n", reference.longestWindow() - 1);
+            out.printf(Locale.ROOT, "pred. KV260 t/s: PREDICTED for a decode step at position %d (one launch overhead per "
+                    + "launch), a band: %s;%n  %s;%n  plus host ms/tok = the host FP16 layers MEASURED on this machine "
+                    + "(not the board's Cortex-A53); each run of FP16 layers adds one launch per step.%n",
+                    reference.longestWindow() - 1, Band.LABEL, BoardModel.kv260().describeBand());
         return Main.EXIT_OK;
     }
 
