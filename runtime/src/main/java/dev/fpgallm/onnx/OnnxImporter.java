@@ -45,15 +45,21 @@ public final class OnnxImporter {
 
     /** Reads the weights; {@code name} labels the config in reports. */
     public static Gpt2Weights load(Path file, String name) {
-        return OnnxFile.read(file, model -> Gpt2Matcher.match(new OnnxGraph(model, file.toString()), name, 1).weights());
+        return OnnxFile.read(file, model -> match(DecoderModel.of(model, file.toString()), name, 1).weights());
+    }
+
+    static Gpt2Matcher.Result match(DecoderModel m, String name, int seqLen) {
+        return Gpt2Matcher.match(Canonicalizer.run(m.graph, m.opset, m.file), name, seqLen);
     }
 
     /** The partition report, with attention MACs counted for {@code seqLen} positions. */
     public static PartitionReport partition(Path file, String name, int seqLen) {
         return OnnxFile.read(file, model -> {
-            OnnxGraph g = new OnnxGraph(model, file.toString());
+            DecoderModel m = DecoderModel.of(model, file.toString());
+            OnnxGraph g = Canonicalizer.run(m.graph, m.opset, m.file);
             Gpt2Matcher.Result r = Gpt2Matcher.match(g, name, seqLen);
-            return PartitionReport.of(g, r.placements(), r.weights().config(), seqLen);
+            String note = m.merged() ? "the merged model's branch with past inputs" : "";
+            return PartitionReport.of(g, r.placements(), r.weights().config(), seqLen, note);
         });
     }
 }
