@@ -3,10 +3,13 @@ package dev.fpgallm.onnx;
 import dev.fpgallm.model.Gpt2Weights;
 import dev.fpgallm.model.ModelFormatException;
 import java.io.IOException;
+import java.lang.ref.WeakReference;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.WeakHashMap;
 import java.util.Optional;
 import java.util.stream.Stream;
 
@@ -43,23 +46,54 @@ public final class OnnxImporter {
         return found.stream().findFirst();
     }
 
-    /** Reads the weights; {@code name} labels the config in reports. */
+    /**
+     * Reads the weights and checks them against ONNX Runtime running the file ({@link ImportCheck}; a pass is
+     * remembered, see {@link ImportVerdicts}); {@code name} labels the config in reports.
+     */
     public static Gpt2Weights load(Path file, String name) {
-        return OnnxFile.read(file, model -> match(DecoderModel.of(model, file.toString()), name, 1).weights());
+        Gpt2Weights w = OnnxFile.read(file, model -> recognize(DecoderModel.of(model, file.toString()), name, 1, file).match().weights());
+        remember(w, file);
+        return w;
     }
 
-    static Gpt2Matcher.Result match(DecoderModel m, String name, int seqLen) {
-        return Gpt2Matcher.match(Canonicalizer.run(m.graph, m.opset, m.file), name, seqLen);
-    }
-
-    /** The partition report, with attention MACs counted for {@code seqLen} positions. */
+    /** The partition report, with attention MACs counted for {@code seqLen} positions (the import is checked first). */
     public static PartitionReport partition(Path file, String name, int seqLen) {
         return OnnxFile.read(file, model -> {
             DecoderModel m = DecoderModel.of(model, file.toString());
-            OnnxGraph g = Canonicalizer.run(m.graph, m.opset, m.file);
-            Gpt2Matcher.Result r = Gpt2Matcher.match(g, name, seqLen);
+            ImportCheck.Branch b = recognize(m, name, seqLen, file);
             String note = m.merged() ? "the merged model's branch with past inputs" : "";
-            return PartitionReport.of(g, r.placements(), r.weights().config(), seqLen, note);
+            return PartitionReport.of(b.canonical(), b.match().placements(), b.match().weights().config(), seqLen, note);
         });
+    }
+
+    /** Canonicalizes and matches the graph (both branches of a merged model), then checks it numerically. */
+    private static ImportCheck.Branch recognize(DecoderModel m, String name, int seqLen, Path file) {
+        ImportCheck.Branch main = branch(m.graph, m, name, seqLen);
+        ImportCheck.Branch other = m.merged() ? branch(m.noPastBranch, m, name, seqLen) : null;
+        String key = ImportVerdicts.key(file);
+        if (!ImportVerdicts.passed(key)) ImportVerdicts.record(key, file, ImportCheck.verify(m, main, other));
+        return main;
+    }
+
+    private static ImportCheck.Branch branch(dev.fpgallm.onnx.proto.Onnx.GraphProto graph, DecoderModel m, String name, int seqLen) {
+        OnnxGraph g = Canonicalizer.run(graph, m.opset, m.file + (m.merged() ? " (branch '" + graph.getName() + "')" : ""));
+        return new ImportCheck.Branch(graph, g, Gpt2Matcher.match(g, name, seqLen));
+    }
+
+    // ---- where imported weights came from, so that --backend ort runs the file itself ----
+
+    private static final Map<float[], Origin> ORIGINS = java.util.Collections.synchronizedMap(new WeakHashMap<>());
+
+    private record Origin(WeakReference<Gpt2Weights> weights, Path file) {
+    }
+
+    private static void remember(Gpt2Weights w, Path file) {
+        ORIGINS.put(w.wte(), new Origin(new WeakReference<>(w), file.toAbsolutePath()));
+    }
+
+    /** The ONNX file {@code w} was imported from (this very object, not a model built from its arrays). */
+    public static Optional<Path> sourceOf(Gpt2Weights w) {
+        Origin o = ORIGINS.get(w.wte());
+        return o != null && o.weights().get() == w ? Optional.of(o.file()) : Optional.empty();
     }
 }
