@@ -15,12 +15,14 @@ import dev.fpgallm.model.Gpt2Config;
 import dev.fpgallm.model.ModelStore;
 import dev.fpgallm.model.SafetensorsFile;
 import dev.fpgallm.onnx.OnnxImporter;
+import dev.fpgallm.onnx.PartitionReport;
 import java.io.PrintWriter;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -36,6 +38,9 @@ final class InspectCommand implements Callable<Integer> {
     ModelOptions modelOptions;
     @Mixin
     BackendOptions backendOptions;
+    @Option(names = "--summary", description = "For an ONNX model: one line per part of the model (each dense layer, "
+            + "attention, LayerNorm, the host's plumbing, what import resolved) instead of one per node.")
+    boolean summary;
 
     @Override
     public Integer call() {
@@ -43,7 +48,9 @@ final class InspectCommand implements Callable<Integer> {
         ModelStore.Source source = modelOptions.source(spec.commandLine().getErr());
         if (source.format() == ModelStore.Format.ONNX) {
             if (modelOptions.maxSeq < 1) throw new UserError("--max-seq must be at least 1");
-            OnnxImporter.partition(source.file(), source.label(), modelOptions.maxSeq).print(out);
+            PartitionReport report = OnnxImporter.partition(source.file(), source.label(), modelOptions.maxSeq);
+            if (summary) report.printSummary(out);
+            else report.print(out);
             return Main.EXIT_OK;
         }
         Gpt2Config config = Gpt2Config.read(source.folder().resolve(CheckpointLoader.CONFIG)).withName(source.label());

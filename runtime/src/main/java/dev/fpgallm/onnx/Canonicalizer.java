@@ -123,12 +123,27 @@ final class Canonicalizer {
         return value.isEmpty() ? Facts.UNKNOWN : facts.getOrDefault(value, Facts.UNKNOWN);
     }
 
+    /**
+     * Known values kept over the whole graph: a real export needs a few thousand (shape vectors, scalars); past the
+     * cap only short vectors (shapes) are still followed, which keeps memory and time bounded for a graph built to
+     * make every node a large known tensor.
+     */
+    static final long VALUE_BUDGET = 1 << 18;
+    private long values;
+
     /** Infers node i's outputs and decides what becomes of it. */
     private Fate visit(int i) {
         NodeProto n = withResolvedInputs(g.getNode(i));
         Facts[] in = new Facts[n.getInputCount()];
-        for (int k = 0; k < in.length; k++) in[k] = factsOf(n.getInput(k));
+        for (int k = 0; k < in.length; k++) {
+            in[k] = factsOf(n.getInput(k));
+            if (values > VALUE_BUDGET && valueCount(in[k]) > ShapeRules.MAX_RANK) in[k] = in[k].withInts(null).withReals(null);
+        }
         Facts[] out = ShapeRules.infer(n, in, opset);
+        for (int k = 0; k < out.length; k++) {
+            if (values > VALUE_BUDGET && valueCount(out[k]) > ShapeRules.MAX_RANK) out[k] = out[k].withInts(null).withReals(null);
+            values += valueCount(out[k]);
+        }
         for (int k = 0; k < out.length; k++) if (!n.getOutput(k).isEmpty()) facts.put(n.getOutput(k), out[k]);
         String op = n.getOpType();
 
@@ -187,6 +202,10 @@ final class Canonicalizer {
         kept.add(n);
         origin.add(i);
         return Fate.KEPT;
+    }
+
+    private static long valueCount(Facts f) {
+        return (f.ints() != null ? f.ints().length : 0) + (f.reals() != null ? f.reals().length : 0);
     }
 
     private static boolean isHalf(int dtype) {

@@ -25,7 +25,18 @@ final class Dim {
         this.terms = terms;
     }
 
+    private static final Dim[] SMALL = new Dim[1026];
+
+    static {
+        for (int v = -1; v <= 1024; v++) SMALL[v + 1] = make(v);
+    }
+
+    /** A known size (small ones shared: a Dim never changes). */
     static Dim of(long value) {
+        return value >= -1 && value <= 1024 ? SMALL[(int) value + 1] : make(value);
+    }
+
+    private static Dim make(long value) {
         TreeMap<String, Long> t = new TreeMap<>();
         if (value != 0) t.put(CONSTANT, value);
         return new Dim(t);

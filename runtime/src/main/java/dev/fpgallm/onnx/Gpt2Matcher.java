@@ -154,7 +154,9 @@ final class Gpt2Matcher {
             long[] table = g.initializerShape(g.in(i, 0));
             if (table == null || table.length != 2) continue;
             String idx = g.in(i, 1);
-            for (int p = g.producerOf(idx); p >= 0 && INDEX_PLUMBING.contains(g.op(p)); p = g.producerOf(idx)) idx = g.in(p, 0);
+            // a few reshapes or casts at most (no-ops are gone already): a bounded walk
+            for (int p = g.producerOf(idx), steps = 0; p >= 0 && INDEX_PLUMBING.contains(g.op(p)) && steps < 16;
+                 p = g.producerOf(idx), steps++) idx = g.in(p, 0);
             if (idx.equals("input_ids")) found.add(i);
         }
         if (found.size() != 1)

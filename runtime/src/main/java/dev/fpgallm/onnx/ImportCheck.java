@@ -13,7 +13,6 @@ import dev.fpgallm.onnx.proto.Onnx.ValueInfoProto;
 import dev.fpgallm.reference.ActivationObserver;
 import dev.fpgallm.reference.ReferenceModel;
 import java.nio.FloatBuffer;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -135,13 +134,14 @@ final class ImportCheck {
     /** Rows start .. start + count of the probe, in ORT's result, against the reference. */
     private void compare(Branch b, OrtDecoder ort, OrtSession.Result r, int start, int count, String run) {
         int d = c.nEmbd();
+        // attention to the future first: it says what is wrong in the model's terms, not only where
+        for (String p : b.match().probabilities()) causal(b, r, p, start, count);
         List<String> res = b.match().residuals();
         for (int l = 0; l < res.size(); l++) {
             float[][] got = ort.rows(r, res.get(l), count, d, "the residual stream");
             String part = l == 0 ? "the embeddings (wte + wpe)" : "block h." + (l - 1);
             check(b, got, residuals[l], start, part, res.get(l), run);
         }
-        for (int l = 0; l < b.match().probabilities().size(); l++) causal(b, r, b.match().probabilities().get(l), start, count);
         check(b, ort.logits(r, count, c.vocabSize()), logits, start, "the final LayerNorm and LM head", null, run);
     }
 
@@ -189,11 +189,5 @@ final class ImportCheck {
                                 + "decoder", m.file, node >= 0 ? b.canonical().label(node) : name, start + i, key, v, h));
                     }
                 }
-    }
-
-    static List<String> names(List<ValueInfoProto> values) {
-        List<String> out = new ArrayList<>();
-        for (ValueInfoProto v : values) out.add(v.getName());
-        return out;
     }
 }

@@ -27,13 +27,19 @@ public final class OnnxImporter {
         return p.getFileName() != null && p.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".onnx");
     }
 
+    /** optimum's decoder files, the one fpga-llm prefers first: the merged model has both the prefill and the cache path. */
+    public static final List<String> OPTIMUM_FILES = List.of("decoder_model_merged.onnx", "decoder_with_past_model.onnx",
+            "decoder_model.onnx");
+
     /**
-     * The model file in a folder: {@code model.onnx}, else the only {@code *.onnx}; empty when there is none.
+     * The model file in a folder: {@code model.onnx}; else optimum's decoder set (merged, then with past, then
+     * without); else the only {@code *.onnx}; empty when there is none.
      *
-     * @throws ModelFormatException when several are there and none is model.onnx
+     * @throws ModelFormatException when several are there and none of those names
      */
     public static Optional<Path> findIn(Path dir) {
         if (Files.isRegularFile(dir.resolve(DEFAULT_FILE))) return Optional.of(dir.resolve(DEFAULT_FILE));
+        for (String name : OPTIMUM_FILES) if (Files.isRegularFile(dir.resolve(name))) return Optional.of(dir.resolve(name));
         List<Path> found;
         try (Stream<Path> s = Files.list(dir)) {
             found = s.filter(p -> isOnnxFile(p) && Files.isRegularFile(p)).sorted().toList();
@@ -62,7 +68,7 @@ public final class OnnxImporter {
             DecoderModel m = DecoderModel.of(model, file.toString());
             ImportCheck.Branch b = recognize(m, name, seqLen, file);
             String note = m.merged() ? "the merged model's branch with past inputs" : "";
-            return PartitionReport.of(b.canonical(), b.match().placements(), b.match().weights().config(), seqLen, note);
+            return PartitionReport.of(m.file, b.canonical(), b.match().placements(), b.match().weights().config(), seqLen, note);
         });
     }
 

@@ -1,12 +1,10 @@
 package dev.fpgallm.onnx;
 
 import dev.fpgallm.model.Gpt2Config;
-import dev.fpgallm.onnx.OnnxGraph.Fate;
 import dev.fpgallm.onnx.Placement.Unit;
 import dev.fpgallm.onnx.proto.Onnx.NodeProto;
 import java.io.PrintWriter;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -32,7 +30,8 @@ public record PartitionReport(String file, int opset, String graphNote, Gpt2Conf
     public record Row(int index, String name, String op, Placement placement, long weightBytes) {
     }
 
-    static PartitionReport of(OnnxGraph g, Placement[] placements, Gpt2Config config, int seqLen, String graphNote) {
+    static PartitionReport of(String file, OnnxGraph g, Placement[] placements, Gpt2Config config, int seqLen,
+                              String graphNote) {
         int n = g.source.getNodeCount();
         Placement[] bySource = new Placement[n];
         Set<String>[] readsBySource = newSets(n);
@@ -69,7 +68,7 @@ public record PartitionReport(String file, int opset, String graphNote, Gpt2Conf
         for (Unit u : Unit.values()) weightBytes.put(u, bytes(g, byUnit.getOrDefault(u, Set.of())));
         Set<String> shared = new HashSet<>(offloaded);
         shared.retainAll(host);
-        return new PartitionReport(g.file, g.opset, graphNote, config, seqLen, List.copyOf(rows), weightBytes,
+        return new PartitionReport(file, g.opset, graphNote, config, seqLen, List.copyOf(rows), weightBytes,
                 bytes(g, offloaded), bytes(g, host), bytes(g, shared));
     }
 
@@ -124,8 +123,14 @@ public record PartitionReport(String file, int opset, String graphNote, Gpt2Conf
      */
     public void printSummary(PrintWriter out) {
         header(out);
+        // the NPU's parts in model order, then the host's, then what import resolved
         Map<String, List<Row>> groups = new LinkedHashMap<>();
-        for (Row r : rows) groups.computeIfAbsent(r.placement.unit().label + "\u0000" + groupRole(r.placement), k -> new ArrayList<>()).add(r);
+        for (int pass = 0; pass < 3; pass++)
+            for (Row r : rows) {
+                Unit u = r.placement.unit();
+                if ((u.offloaded() ? 0 : u == Unit.HOST ? 1 : 2) != pass) continue;
+                groups.computeIfAbsent(u.label + "\u0000" + groupRole(r.placement), k -> new ArrayList<>()).add(r);
+            }
         String line = "  %-13s  %-32s  %6s  %15s  %13s  %s%n";
         out.printf(Locale.ROOT, line, "runs on", "part", "nodes", "MACs/token", "weight bytes", "operators");
         for (Map.Entry<String, List<Row>> e : groups.entrySet()) {
@@ -187,7 +192,4 @@ public record PartitionReport(String file, int opset, String graphNote, Gpt2Conf
         return total == 0 ? "-" : String.format(Locale.ROOT, "%.2f %%", 100.0 * part / total);
     }
 
-    static List<String> unitsInOrder() {
-        return Arrays.stream(Unit.values()).map(u -> u.label).toList();
-    }
 }
