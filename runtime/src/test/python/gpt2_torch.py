@@ -24,7 +24,10 @@ class Config:
     vocab_size: int = 128
     layer_norm_epsilon: float = 1e-5
     tied: bool = True
-    attention: str = "matmul"      # matmul (GPT2Attention._attn) or baddbmm (_upcast_and_reordered_attn)
+    attention: str = "matmul"      # matmul (GPT2Attention._attn), baddbmm (_upcast_and_reordered_attn), or sdpa
+                                   # (newer Transformers: a 4-D additive causal mask built from arange/triu in the
+                                   # model, attention as torch exports scaled_dot_product_attention: q and k^T each
+                                   # scaled by head_dim ** -0.25)
     scale: str = "size"            # size: value.size(-1) ** 0.5 as a tensor; constant: a Python float
     causal_mask: bool = True       # False: no causal mask at all (not a decoder)
     gelu: str = "tanh"             # tanh (gelu_new) or erf (the exact GELU)
@@ -115,6 +118,12 @@ class Attention(nn.Module):
         attn_weights = attn_weights.type(value.dtype)
         return torch.matmul(attn_weights, value)
 
+    def _sdpa(self, query, key, value, mask4d):
+        s = 1.0 / math.sqrt(math.sqrt(self.head_dim))
+        attn_weights = torch.matmul(query * s, key.transpose(-2, -1) * s) + mask4d
+        attn_weights = nn.functional.softmax(attn_weights, dim=-1)
+        return torch.matmul(attn_weights, value)
+
     def _split_heads(self, tensor):
         new_shape = tensor.size()[:-1] + (self.num_heads, self.head_dim)
         return tensor.view(new_shape).permute(0, 2, 1, 3)
@@ -132,7 +141,9 @@ class Attention(nn.Module):
             key = torch.cat((past_key, key), dim=-2)
             value = torch.cat((past_value, value), dim=-2)
         present = (key, value) if use_cache else None
-        if self.c.attention == "baddbmm":
+        if self.c.attention == "sdpa":
+            out = self._sdpa(query, key, value, attention_mask)
+        elif self.c.attention == "baddbmm":
             out = self._upcast_and_reordered_attn(query, key, value, attention_mask)
         else:
             out = self._attn(query, key, value, attention_mask)
@@ -190,7 +201,10 @@ class Gpt2LMHead(nn.Module):
             position_ids = torch.arange(past_length, input_shape[-1] + past_length, dtype=torch.long,
                                         device=input_ids.device)
             position_ids = position_ids.unsqueeze(0).view(-1, input_shape[-1])
-        if attention_mask is not None:
+        if self.c.attention == "sdpa":
+            attention_mask = self._causal_mask_4d(attention_mask, batch_size, input_shape[-1], past_length,
+                                                  input_ids.device)
+        elif attention_mask is not None:
             attention_mask = attention_mask.view(batch_size, -1)
             attention_mask = attention_mask[:, None, None, :]
             attention_mask = attention_mask.to(dtype=torch.float32)
@@ -204,6 +218,21 @@ class Gpt2LMHead(nn.Module):
                 presents.append(present)
         hidden_states = self.ln_f(hidden_states).view(output_shape)
         return self.lm_head(hidden_states), presents
+
+    def _causal_mask_4d(self, attention_mask, batch_size, sequence_length, past_length, device):
+        """Newer Transformers' mask: min where a key is later than the query (or padded), 0 elsewhere."""
+        min_value = torch.finfo(torch.float32).min
+        target_length = past_length + sequence_length
+        cache_position = torch.arange(past_length, past_length + sequence_length, device=device)
+        causal_mask = torch.full((sequence_length, target_length), fill_value=min_value, dtype=torch.float32,
+                                 device=device)
+        causal_mask = torch.triu(causal_mask, diagonal=1)
+        causal_mask = causal_mask * (torch.arange(target_length, device=device) > cache_position.reshape(-1, 1))
+        causal_mask = causal_mask[None, None, :, :].expand(batch_size, 1, -1, -1)
+        if attention_mask is not None:
+            padding = attention_mask[:, None, None, :].to(torch.float32) == 0
+            causal_mask = causal_mask.masked_fill(padding, min_value)
+        return causal_mask
 
     @torch.no_grad()
     def init_weights(self, seed: int):

@@ -67,6 +67,9 @@ FIXTURES = [
     ("hf-opset13-baddbmm-nofold-untied.onnx", "opset 13, baddbmm, constant folding off, no past, untied head",
      dict(shape=SMALL, seed=2, tied=False, attention="baddbmm"),
      dict(opset=13, with_past=False, constant_folding=False), None, "import"),
+    ("hf-opset14-sdpa-past.onnx", "opset 14 (optimum's default for GPT-2), newer Transformers' attention: arange/triu "
+     "causal mask, q and k^T scaled by head_dim ** -0.25 as scaled_dot_product_attention exports, past in / present out",
+     dict(shape=SMALL, seed=1, attention="sdpa"), dict(opset=14, with_past=True), None, "import"),
     ("hf-opset17-past-const-scale.onnx", "opset 17 (LayerNormalization), past in / present out, scale by a constant",
      dict(shape=SMALL, seed=1, scale="constant"), dict(opset=17, with_past=True), None, "import"),
     ("hf-opset17-fp16-weights.onnx", "opset 17, every weight stored FLOAT16 and Cast to FLOAT where read, past",

@@ -26,7 +26,8 @@ import java.util.Set;
  *       (FP16 initializers) reads as the weight itself;</li>
  *   <li>no-ops are dropped: Identity, Dropout, Casts between float types (a half-precision graph reads as its FP32
  *       model, and says so), Reshape / Squeeze / Unsqueeze / Expand to the same shape, identity Transposes,
- *       adding zeros (baddbmm's beta = 0 term), multiplying by ones; chains of Transposes are composed;</li>
+ *       adding zeros (baddbmm's beta = 0 term), multiplying by ones, a Reshape undoing the one before it; chains of
+ *       Transposes are composed;</li>
  *   <li>what the graph's outputs do not need is dropped.</li>
  * </ul>
  */
@@ -171,6 +172,15 @@ final class Canonicalizer {
         if (foldable(n, out)) {
             for (int k = 0; k < out.length; k++) constants.put(n.getOutput(k), tensorOf(out[k]));
             return Fate.FOLDED;
+        }
+        if (op.equals("Reshape")) {
+            // a Reshape undoing the Reshape before it: both go (the first one may still be read elsewhere)
+            Integer p = keptProducer.get(n.getInput(0));
+            if (p != null && kept.get(p).getOpType().equals("Reshape")
+                    && sameShape(factsOf(kept.get(p).getInput(0)).shape(), out[0].shape())) {
+                alias.put(n.getOutput(0), kept.get(p).getInput(0));
+                return Fate.NOOP;
+            }
         }
         if (op.equals("Transpose")) {
             Integer p = keptProducer.get(n.getInput(0));

@@ -71,6 +71,15 @@ final class Dim {
         return terms.getOrDefault(CONSTANT, 0L);
     }
 
+    /**
+     * Known to be at least 0: every term has a positive coefficient. Symbols stand for sizes, so B S + P is; this is
+     * what settles PyTorch's {@code Equal(size, -1)} tests in expand().
+     */
+    boolean nonNegative() {
+        for (long c : terms.values()) if (c < 0) return false;
+        return true;
+    }
+
     boolean is(long v) {
         return isConstant() && value() == v;
     }

@@ -140,10 +140,8 @@ final class ShapeRules {
             case "Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Equal", "Less", "LessOrEqual", "Greater",
                  "GreaterOrEqual", "And", "Or":
                 return binary(op, in[0], in[1]);
-            case "Where": {
-                Dim[] s = broadcast(broadcast(in[0].shape(), in[1].shape()), in[2].shape());
-                return Facts.of(in[1].dtype() != 0 ? in[1].dtype() : in[2].dtype(), s);
-            }
+            case "Where":
+                return where(in);
             case "Not", "Neg", "Sqrt", "Reciprocal", "Tanh", "Erf":
                 return unary(op, x);
             case "Softmax", "Gelu", "Trilu":
@@ -479,6 +477,34 @@ final class ShapeRules {
         return Facts.of(dtype, new Dim[] {d.is(1) ? l.minus(s) : Dim.unknown()});
     }
 
+    private static Facts where(Facts[] in) {
+        Dim[] s = broadcast(broadcast(in[0].shape(), in[1].shape()), in[2].shape());
+        Facts f = Facts.of(in[1].dtype() != 0 ? in[1].dtype() : in[2].dtype(), s);
+        long count = f.count();
+        if (count < 0 || count > Facts.MAX_VALUES || !known(in[0]) || in[0].ints() == null || !allConstant(in[0].ints()))
+            return f;
+        boolean ints = known(in[1]) && known(in[2]) && in[1].ints() != null && in[2].ints() != null;
+        boolean reals = known(in[1]) && known(in[2]) && in[1].reals() != null && in[2].reals() != null;
+        if (!ints && !reals) return f;
+        Dim[] v = ints ? new Dim[(int) count] : null;
+        double[] r = reals ? new double[(int) count] : null;
+        for (int i = 0; i < count; i++) {
+            boolean c = in[0].ints()[broadcastIndex(i, s, in[0].shape())].value() != 0;
+            Facts src = c ? in[1] : in[2];
+            int k = broadcastIndex(i, s, src.shape());
+            if (ints) v[i] = src.ints()[k];
+            else r[i] = src.reals()[k];
+        }
+        return ints ? f.withInts(v) : f.withReals(r);
+    }
+
+    /** Values known and laid out over a concrete shape (so they can be indexed by broadcasting). */
+    private static boolean known(Facts f) {
+        long count = f.count();
+        int len = f.ints() != null ? f.ints().length : f.reals() != null ? f.reals().length : -1;
+        return count >= 0 && count == len;
+    }
+
     private static Facts binary(String op, Facts a, Facts b) {
         boolean compare = switch (op) {
             case "Equal", "Less", "LessOrEqual", "Greater", "GreaterOrEqual", "And", "Or" -> true;
@@ -497,7 +523,7 @@ final class ShapeRules {
         f = f.withFlags(zero, false, false);
         if (shape == null) return f;
         long count = f.count();
-        if (a.ints() != null && b.ints() != null && count >= 0 && count <= Facts.MAX_VALUES) {
+        if (a.ints() != null && b.ints() != null && count >= 0 && count <= Facts.MAX_VALUES && known(a) && known(b)) {
             Dim[] v = new Dim[(int) count];
             for (int i = 0; i < v.length; i++) {
                 Dim x = a.ints()[broadcastIndex(i, shape, a.shape())], y = b.ints()[broadcastIndex(i, shape, b.shape())];
@@ -506,7 +532,7 @@ final class ShapeRules {
             }
             return f.withInts(v);
         }
-        if (a.reals() != null && b.reals() != null && count >= 0 && count <= Facts.MAX_VALUES && !compare) {
+        if (a.reals() != null && b.reals() != null && count >= 0 && count <= Facts.MAX_VALUES && !compare && known(a) && known(b)) {
             double[] v = new double[(int) count];
             for (int i = 0; i < v.length; i++) {
                 double x = a.reals()[broadcastIndex(i, shape, a.shape())], y = b.reals()[broadcastIndex(i, shape, b.shape())];
@@ -536,7 +562,23 @@ final class ShapeRules {
             if (x.isConstant()) return Dim.of(x.value() / y.value());
             return x.dividedBy(y);
         }
-        if (!x.isConstant() || !y.isConstant()) return op.equals("Equal") && x.equals(y) ? Dim.of(1) : null;
+        if (!x.isConstant() || !y.isConstant()) {
+            if (op.equals("Equal") && x.equals(y)) return Dim.of(1);
+            // a size against a negative constant (expand()'s -1): decided without knowing the size
+            if (x.nonNegative() && y.isConstant() && y.value() < 0)
+                return switch (op) {
+                    case "Equal", "Less", "LessOrEqual" -> Dim.of(0);
+                    case "Greater", "GreaterOrEqual" -> Dim.of(1);
+                    default -> null;
+                };
+            if (y.nonNegative() && x.isConstant() && x.value() < 0)
+                return switch (op) {
+                    case "Equal", "Greater", "GreaterOrEqual" -> Dim.of(0);
+                    case "Less", "LessOrEqual" -> Dim.of(1);
+                    default -> null;
+                };
+            return null;
+        }
         long p = x.value(), q = y.value();
         return switch (op) {
             case "Max" -> Dim.of(Math.max(p, q));
