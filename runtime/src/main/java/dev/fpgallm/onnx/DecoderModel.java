@@ -152,6 +152,8 @@ final class DecoderModel {
                 for (float f : a.getFloatsList())
                     if (Float.isNaN(f)) throw error(file, g, i, "attribute '" + a.getName() + "' holds NaN");
             }
+            if (n.getOutputCount() == 0 || n.getOutput(0).isEmpty())
+                throw error(file, g, i, "has no output (its first output must be named)");
             for (String in : n.getInputList()) {
                 if (in.isEmpty()) continue;
                 if (!defined.contains(in))

@@ -1,5 +1,7 @@
 package dev.fpgallm.onnx;
 
+import dev.fpgallm.UserError;
+import dev.fpgallm.model.Gpt2Config;
 import dev.fpgallm.model.Gpt2Weights;
 import dev.fpgallm.model.ModelFormatException;
 import java.io.IOException;
@@ -60,6 +62,30 @@ public final class OnnxImporter {
         Gpt2Weights w = OnnxFile.read(file, model -> recognize(DecoderModel.of(model, file.toString()), name, 1, file).match().weights());
         remember(w, file);
         return w;
+    }
+
+    /**
+     * Parses, checks, canonicalizes and recognizes a model held in memory, without running it (no ONNX Runtime, no
+     * cache): for fuzz targets and tools that only need to know whether and how a graph reads as GPT-2.
+     *
+     * @throws UserError (a ModelFormatException) for anything that is not a GPT-2 decoder fpga-llm reads
+     */
+    public static Gpt2Config recognize(byte[] onnx, String name) {
+        dev.fpgallm.onnx.proto.Onnx.ModelProto model;
+        try {
+            model = dev.fpgallm.onnx.proto.Onnx.ModelProto.parseFrom(onnx);
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new ModelFormatException(name + ": not a valid ONNX file (truncated or corrupt protobuf: "
+                    + OrtDecoder.firstLine(e.getMessage()) + ")");
+        }
+        try {
+            DecoderModel m = DecoderModel.of(model, name);
+            Gpt2Config c = branch(m.graph, m, name, 1).match().weights().config();
+            if (m.merged()) branch(m.noPastBranch, m, name, 1);
+            return c;
+        } catch (ModelFormatException e) {
+            throw OnnxFile.oneLine(e);
+        }
     }
 
     /** The partition report, with attention MACs counted for {@code seqLen} positions (the import is checked first). */

@@ -111,7 +111,7 @@ final class OrtDecoder implements AutoCloseable {
                 return env.createSession(buffer, options);
             }
         } catch (OrtException | IOException e) {
-            throw new ModelFormatException(what + ": ONNX Runtime cannot load the model: " + firstLine(e.getMessage()));
+            throw refuse("ONNX Runtime cannot load the model: " + firstLine(e.getMessage()));
         }
     }
 
@@ -147,7 +147,7 @@ final class OrtDecoder implements AutoCloseable {
     }
 
     private ModelFormatException refuse(String message) {
-        return new ModelFormatException(what + ": " + message);
+        return OnnxFile.oneLine(new ModelFormatException(what + ": " + message));
     }
 
     /** The graph is fed its own KV cache: it reads past_key_values and returns present. */
@@ -195,7 +195,7 @@ final class OrtDecoder implements AutoCloseable {
             for (String p : present) wanted.add(p);
             return session.run(feeds, wanted);
         } catch (OrtException e) {
-            throw new ModelFormatException(what + ": ONNX Runtime failed to run it: " + firstLine(e.getMessage()));
+            throw refuse("ONNX Runtime failed to run it: " + firstLine(e.getMessage()));
         } finally {
             for (OnnxTensor t : made.values()) t.close();
         }

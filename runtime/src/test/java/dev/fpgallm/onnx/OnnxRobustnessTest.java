@@ -200,6 +200,28 @@ class OnnxRobustnessTest {
         System.out.printf("24 corrupted bytes: %d imported, %d refused%n", imported, refused);
     }
 
+    /**
+     * Many mutated files through the recognizer alone (no ONNX Runtime, as a fuzz target would call it): every one
+     * is read as a GPT-2 or refused with a UserError, nothing else escapes.
+     */
+    @Test
+    void mutatedFilesAreRecognizedOrRefusedNeverCrash() throws IOException {
+        byte[] all = Files.readAllBytes(TorchExports.named("optimum-opset13/decoder_model_merged.onnx").file());
+        SplittableRandom r = new SplittableRandom(7);
+        int recognized = 0;
+        for (int trial = 0; trial < 150; trial++) {
+            byte[] copy = trial % 10 == 9 ? Arrays.copyOf(all, r.nextInt(all.length)) : all.clone();
+            for (int k = 1 + r.nextInt(4); k > 0 && copy.length > 0; k--) copy[r.nextInt(copy.length)] = (byte) r.nextInt(256);
+            try {
+                OnnxImporter.recognize(copy, "mutant-" + trial);
+                recognized++;
+            } catch (UserError e) {
+                assertFalse(e.getMessage().contains("\n"), e.getMessage());
+            }
+        }
+        System.out.printf("150 mutants: %d recognized, %d refused%n", recognized, 150 - recognized);
+    }
+
     /** Structure passes (a Where with a constant table), arithmetic does not: the mask lets positions see the future. */
     @Test
     void aMaskThatIsNotCausalIsCaughtByRunningIt() {
