@@ -21,8 +21,9 @@ final class TorchExports {
      * @param expect  "import", or the text the refusal must contain
      * @param probe   token ids torch ran (for imports)
      * @param logits  torch's logits for them, [probe][vocab] (for imports)
+     * @param weights which weights torch exported (shape, seed, tied head, FP16-rounded): equal strings, equal weights
      */
-    record Fixture(Path file, String style, int opset, String expect, int[] probe, float[][] logits) {
+    record Fixture(Path file, String style, int opset, String expect, int[] probe, float[][] logits, String weights) {
         boolean imports() {
             return expect.equals("import");
         }
@@ -86,7 +87,10 @@ final class TorchExports {
                 throw new UncheckedIOException(e);
             }
         }
+        Map<?, ?> model = (Map<?, ?>) m.get("model");
+        String weights = model.get("shape") + " seed " + model.get("seed") + (Boolean.FALSE.equals(model.get("tied")) ? " untied" : "")
+                + (Boolean.TRUE.equals(model.get("fp16_weights")) ? " fp16" : "");
         return new Fixture(file, (String) m.get("style"), ((Number) m.get("opset")).intValue(), (String) m.get("expect"),
-                probe, logits);
+                probe, logits, weights);
     }
 }

@@ -35,6 +35,24 @@ class TorchExportsTest {
         assertTrue(failures.isEmpty(), failures.toString());
     }
 
+    /**
+     * However torch spelled the graph (opset, folding, baddbmm, SDPA-style, optimum's files), the same model imports
+     * to bit-identical weights: what any backend (emu included) computes does not depend on the export style.
+     */
+    @Test
+    void everyStyleOfOneModelImportsToIdenticalWeights() {
+        java.util.Map<String, Gpt2Weights> first = new java.util.HashMap<>();
+        int compared = 0;
+        for (TorchExports.Fixture f : TorchExports.imports()) {
+            Gpt2Weights w = OnnxImporter.load(f.file(), "fixture");
+            Gpt2Weights seen = first.putIfAbsent(f.weights(), w);
+            if (seen == null) continue;
+            OnnxFixtures.assertSameWeights(seen, w);
+            compared++;
+        }
+        assertTrue(compared >= 10, compared + " styles compared");
+    }
+
     /** The file's own graph in ONNX Runtime, fed a prefill of 3 then one token at a time (through its cache if it has one). */
     static double ortAgainstTorch(Gpt2Weights w, TorchExports.Fixture f) {
         int n = f.probe().length;
