@@ -201,26 +201,24 @@ def fp16_graph(model: onnx.ModelProto) -> onnx.ModelProto:
                 a.t.CopyFrom(half(a.t))
             if node.op_type == "Cast" and a.name == "to" and a.i == TensorProto.FLOAT:
                 a.i = TensorProto.FLOAT16
+    def rename(name, inner, outputs_too):
+        for node in g.node:
+            for j, x in enumerate(node.input):
+                if x == name:
+                    node.input[j] = inner
+            for j, x in enumerate(node.output):
+                if outputs_too and x == name:
+                    node.output[j] = inner
+
     head, tail = [], []
     for v in g.input:
         if v.type.tensor_type.elem_type == TensorProto.FLOAT:
-            inner = v.name + "_fp16"
-            for node in g.node:
-                for j, x in enumerate(node.input):
-                    if x == v.name:
-                        node.input[j] = inner
-            head.append(helper.make_node("Cast", [v.name], [inner], to=TensorProto.FLOAT16, name=v.name + "/Cast"))
+            rename(v.name, v.name + "_fp16", False)
+            head.append(helper.make_node("Cast", [v.name], [v.name + "_fp16"], to=TensorProto.FLOAT16, name=v.name + "/Cast"))
     for v in g.output:
         if v.type.tensor_type.elem_type == TensorProto.FLOAT:
-            inner = v.name + "_fp16"
-            for node in g.node:
-                for j, x in enumerate(node.output):
-                    if x == v.name:
-                        node.output[j] = inner
-                for j, x in enumerate(node.input):
-                    if x == v.name:
-                        node.input[j] = inner
-            tail.append(helper.make_node("Cast", [inner], [v.name], to=TensorProto.FLOAT, name=v.name + "/Cast"))
+            rename(v.name, v.name + "_fp16", True)
+            tail.append(helper.make_node("Cast", [v.name + "_fp16"], [v.name], to=TensorProto.FLOAT, name=v.name + "/Cast"))
     nodes = head + list(g.node) + tail
     del g.node[:]
     g.node.extend(nodes)

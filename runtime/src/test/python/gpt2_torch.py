@@ -84,6 +84,13 @@ class Attention(nn.Module):
         mask_value = torch.full([], mask_value, dtype=attn_weights.dtype, device=attn_weights.device)
         return torch.where(causal_mask, attn_weights.to(attn_weights.dtype), mask_value)
 
+    def _softmax_times_v(self, attn_weights, value, attention_mask):
+        if attention_mask is not None:
+            attn_weights = attn_weights + attention_mask
+        attn_weights = nn.functional.softmax(attn_weights, dim=-1)
+        attn_weights = attn_weights.type(value.dtype)
+        return torch.matmul(attn_weights, value)
+
     def _attn(self, query, key, value, attention_mask):
         attn_weights = torch.matmul(query, key.transpose(-1, -2))
         if self.c.scale == "size":
@@ -93,12 +100,7 @@ class Attention(nn.Module):
             attn_weights = attn_weights / (float(self.head_dim) ** 0.5)
         if self.c.inverse_layer_scale:
             attn_weights = attn_weights / float(self.layer_idx + 1)
-        attn_weights = self._mask(attn_weights, query, key)
-        if attention_mask is not None:
-            attn_weights = attn_weights + attention_mask
-        attn_weights = nn.functional.softmax(attn_weights, dim=-1)
-        attn_weights = attn_weights.type(value.dtype)
-        return torch.matmul(attn_weights, value)
+        return self._softmax_times_v(self._mask(attn_weights, query, key), value, attention_mask)
 
     def _upcast_and_reordered_attn(self, query, key, value, attention_mask):
         bsz, num_heads, q_seq_len, dk = query.size()
@@ -111,12 +113,7 @@ class Attention(nn.Module):
         q, k = query.reshape(-1, q_seq_len, dk), key.transpose(-1, -2).reshape(-1, dk, k_seq_len)
         attn_weights = torch.baddbmm(attn_weights, q.float(), k.float(), beta=0, alpha=scale_factor)
         attn_weights = attn_weights.reshape(bsz, num_heads, q_seq_len, k_seq_len)
-        attn_weights = self._mask(attn_weights, query, key)
-        if attention_mask is not None:
-            attn_weights = attn_weights + attention_mask
-        attn_weights = nn.functional.softmax(attn_weights, dim=-1)
-        attn_weights = attn_weights.type(value.dtype)
-        return torch.matmul(attn_weights, value)
+        return self._softmax_times_v(self._mask(attn_weights, query, key), value, attention_mask)
 
     def _sdpa(self, query, key, value, mask4d):
         s = 1.0 / math.sqrt(math.sqrt(self.head_dim))

@@ -1,7 +1,6 @@
 package dev.fpgallm.onnx;
 
 import dev.fpgallm.onnx.OnnxGraph.Fate;
-import dev.fpgallm.onnx.proto.Onnx.AttributeProto;
 import dev.fpgallm.onnx.proto.Onnx.GraphProto;
 import dev.fpgallm.onnx.proto.Onnx.NodeProto;
 import dev.fpgallm.onnx.proto.Onnx.TensorProto;
@@ -149,7 +148,7 @@ final class Canonicalizer {
         String op = n.getOpType();
 
         if (op.equals("Constant")) {
-            TensorProto value = constantValue(n);
+            TensorProto value = ShapeRules.constantValue(n);
             if (value != null) {
                 constants.put(n.getOutput(0), value);
                 return Fate.FOLDED;
@@ -309,26 +308,5 @@ final class Canonicalizer {
             return TensorData.floats("", v, dims);
         }
         return TensorData.longs("", ShapeRules.values(f.ints()), dims);
-    }
-
-    private static TensorProto constantValue(NodeProto n) {
-        for (AttributeProto a : n.getAttributeList()) {
-            switch (a.getName()) {
-                case "value": return a.getT();
-                case "value_float": return TensorData.floats("", new float[] {a.getF()});
-                case "value_int": return TensorData.longs("", new long[] {a.getI()});
-                case "value_ints": {
-                    long[] v = a.getIntsList().stream().mapToLong(Long::longValue).toArray();
-                    return TensorData.longs("", v, v.length);
-                }
-                case "value_floats": {
-                    float[] f = new float[a.getFloatsCount()];
-                    for (int i = 0; i < f.length; i++) f[i] = a.getFloats(i);
-                    return TensorData.floats("", f, f.length);
-                }
-                default: break;
-            }
-        }
-        return null;
     }
 }

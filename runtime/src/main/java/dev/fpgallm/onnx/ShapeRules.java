@@ -166,24 +166,30 @@ final class ShapeRules {
     // ---- operators ----
 
     private static Facts constant(NodeProto n) {
+        TensorProto t = constantValue(n);
+        return t == null ? Facts.UNKNOWN : ofTensor(t);
+    }
+
+    /** A Constant node's value, whichever attribute holds it; null for one fpga-llm does not read (strings, sparse). */
+    static TensorProto constantValue(NodeProto n) {
         for (AttributeProto a : n.getAttributeList()) {
             switch (a.getName()) {
-                case "value": return ofTensor(a.getT());
-                case "value_float": return ofTensor(TensorData.floats("", new float[] {a.getF()}));
-                case "value_int": return ofTensor(TensorData.longs("", new long[] {a.getI()}));
+                case "value": return a.getT();
+                case "value_float": return TensorData.floats("", new float[] {a.getF()});
+                case "value_int": return TensorData.longs("", new long[] {a.getI()});
                 case "value_ints": {
                     long[] v = a.getIntsList().stream().mapToLong(Long::longValue).toArray();
-                    return ofTensor(TensorData.longs("", v, v.length));
+                    return TensorData.longs("", v, v.length);
                 }
                 case "value_floats": {
                     float[] f = new float[a.getFloatsCount()];
                     for (int i = 0; i < f.length; i++) f[i] = a.getFloats(i);
-                    return ofTensor(TensorData.floats("", f, f.length));
+                    return TensorData.floats("", f, f.length);
                 }
                 default: break;
             }
         }
-        return Facts.UNKNOWN;
+        return null;
     }
 
     private static Facts cast(Facts x, int to) {

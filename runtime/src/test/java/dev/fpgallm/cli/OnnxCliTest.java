@@ -1,5 +1,6 @@
 package dev.fpgallm.cli;
 
+import static dev.fpgallm.onnx.OnnxFixtures.relativeError;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -83,14 +84,7 @@ class OnnxCliTest {
         assertEquals(0, r.code(), r.err());
         assertEquals(0, o.code(), o.err());
         float[][] x = Npy.readFloat32(a), y = Npy.readFloat32(b);
-        for (int i = 0; i < x.length; i++) {
-            double maxDiff = 0, maxRef = 0;
-            for (int v = 0; v < x[i].length; v++) {
-                maxDiff = Math.max(maxDiff, Math.abs(x[i][v] - y[i][v]));
-                maxRef = Math.max(maxRef, Math.abs(x[i][v]));
-            }
-            assertTrue(maxDiff / maxRef < 1e-3, "position " + i + ": " + maxDiff / maxRef);
-        }
+        for (int i = 0; i < x.length; i++) assertTrue(relativeError(y[i], x[i]) < 1e-3, "position " + i + ": " + relativeError(y[i], x[i]));
     }
 
     @Test
@@ -128,15 +122,6 @@ class OnnxCliTest {
     /** A committed torch.onnx.export fixture (src/test/resources/onnx). */
     static Path fixture(String name) throws Exception {
         return Path.of(OnnxCliTest.class.getResource("/onnx/" + name).toURI());
-    }
-
-    static double relativeError(float[] a, float[] expected) {
-        double maxDiff = 0, maxRef = 0;
-        for (int v = 0; v < expected.length; v++) {
-            maxDiff = Math.max(maxDiff, Math.abs(a[v] - expected[v]));
-            maxRef = Math.max(maxRef, Math.abs(expected[v]));
-        }
-        return maxDiff / maxRef;
     }
 
     /** optimum's folder (merged, with-past, no-past files): the merged model is taken; ort and ref agree with torch. */

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.fpgallm.backend.Backend;
 import dev.fpgallm.backend.Backends;
+import dev.fpgallm.eval.Evaluation;
+import dev.fpgallm.generate.Sampler;
 import dev.fpgallm.model.Gpt2Weights;
 import dev.fpgallm.model.ModelFormatException;
 import dev.fpgallm.reference.ReferenceModel;
@@ -84,8 +86,8 @@ class TorchExportsTest {
         try (Backend emu = Backends.open("emu", w, new Backends.Options(n))) {
             for (int i = 0; i < n; i++) {
                 float[] a = emu.decode(f.probe()[i]), b = f.logits()[i];
-                if (argmax(a) == argmax(b)) agree++;
-                double cos = cosine(a, b);
+                if (Sampler.argmax(a) == Sampler.argmax(b)) agree++;
+                double cos = Evaluation.cosine(a, b);
                 cosines += cos;
                 worstCosine = Math.min(worstCosine, cos);
             }
@@ -95,22 +97,6 @@ class TorchExportsTest {
                 100 * top1, agree, n, mean, worstCosine);
         assertTrue(top1 >= 0.98, "top-1 agreement " + top1);
         assertTrue(mean >= 0.999, "mean cosine " + mean);
-    }
-
-    static int argmax(float[] l) {
-        int b = 0;
-        for (int i = 1; i < l.length; i++) if (l[i] > l[b]) b = i;
-        return b;
-    }
-
-    static double cosine(float[] a, float[] b) {
-        double ab = 0, aa = 0, bb = 0;
-        for (int i = 0; i < a.length; i++) {
-            ab += (double) a[i] * b[i];
-            aa += (double) a[i] * a[i];
-            bb += (double) b[i] * b[i];
-        }
-        return ab / Math.sqrt(aa * bb);
     }
 
     @Test
