@@ -23,7 +23,7 @@ open_project -reset npu_hls
 set_top npu_top
 
 # The kernel is C++14 for the HLS front end (g++ checks the same in `make`); the testbench may use C++17.
-foreach f {npu_top.cpp program.cpp gemm_engine.cpp attention_engine.cpp layernorm_engine.cpp} {
+foreach f {npu_top.cpp program.cpp gemm_engine.cpp attention_engine.cpp layernorm_engine.cpp cost.cpp} {
     add_files $here/src/$f -cflags "-std=c++14"
 }
 foreach f [glob $here/tb/*.cpp] {

@@ -7,7 +7,7 @@
 // The xclbin it accepts is any axlf file (build/npu_csim.xclbin is made beside the library); its UUID is what
 // xrtDeviceGetXclbinUUID returns and what xrtPLKernelOpen must be given.
 
-#include "../src/npu_top.h"
+#include "../tb/npu_call.h"
 
 #include <cerrno>
 #include <cstdarg>
@@ -229,12 +229,9 @@ int xrtRunStart(void *handle) {
             return fail(EINVAL);
         }
     Bo **b = r->buffers;
-    npu_top(reinterpret_cast<const uint32_t *>(b[0]->device.data()),
-            reinterpret_cast<const int8_t *>(b[1]->device.data()), reinterpret_cast<const int8_t *>(b[2]->device.data()),
-            reinterpret_cast<const int8_t *>(b[3]->device.data()), reinterpret_cast<const int8_t *>(b[4]->device.data()),
-            reinterpret_cast<const int32_t *>(b[5]->device.data()), reinterpret_cast<int16_t *>(b[6]->device.data()),
-            reinterpret_cast<int16_t *>(b[7]->device.data()), reinterpret_cast<int32_t *>(b[8]->device.data()),
-            reinterpret_cast<int32_t *>(b[9]->device.data()), r->scalars[10], r->scalars[11], r->scalars[12]);
+    uint8_t *bytes[10];  // the buffer arguments 0..9
+    for (int i = 0; i < 10; i++) bytes[i] = reinterpret_cast<uint8_t *>(b[i]->device.data());
+    npu_top_on_bytes(bytes, r->scalars[10], r->scalars[11], r->scalars[12]);
     r->state = kCompleted;
     return 0;
 }

@@ -5,11 +5,12 @@
 #include <stdint.h>
 
 #include "int_ops.h"
+#include "npu_types.h"
 #include "program.h"
 
 namespace npu {
 
-void layernorm_engine(const LayerNormOp &op, const Launch &l, const int32_t *params, int16_t *act, Events &ev);
+void layernorm_engine(const LayerNormOp &op, const Launch &l, const int32_t *params, word128 *act, Events &ev);
 
 }  // namespace npu
 

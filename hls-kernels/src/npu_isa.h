@@ -45,10 +45,16 @@ const uint32_t PORTS = 4;
 const uint32_t GROUP_CHANNELS = PORTS * TILE;  // 64 output channels per step of the GEMM engine
 
 // Static bounds of this implementation (not of the ISA; every ISA value is still accepted):
-// GEMM input rows are processed in blocks of GEMM_ROW_BLOCK (weights are streamed once per block);
-// attention keeps the scores of the first SCORE_BUFFER positions on chip and recomputes the rest.
+// - GEMM input rows are processed in blocks of GEMM_ROW_BLOCK (the weights stream once per block), four rows per
+//   MAC cycle (GEMM_ROW_QUAD);
+// - attention processes query rows in blocks of ATT_ROW_BLOCK (the KV cache streams once per block and head) and
+//   keeps the scores of SCORE_CHUNK positions on chip at a time; beyond, it recomputes them chunk by chunk;
+// - the sequencer fetches the program PROGRAM_CHUNK instructions at a time.
 const uint32_t GEMM_ROW_BLOCK = 16;
-const uint32_t SCORE_BUFFER = 1024;
+const uint32_t GEMM_ROW_QUAD = 4;
+const uint32_t ATT_ROW_BLOCK = 8;
+const uint32_t SCORE_CHUNK = 1024;
+const uint32_t PROGRAM_CHUNK = 64;
 
 }  // namespace npu
 

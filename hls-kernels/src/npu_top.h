@@ -1,19 +1,16 @@
-// The NPU kernel, exactly the signature of docs/isa.md section 2 (C linkage: the symbol is `npu_top`).
+// The NPU kernel, the signature of docs/isa.md section 2 (C linkage: the symbol is `npu_top`). Every buffer
+// argument is a 64-bit device address; the kernel declares the ports that move 128-bit beats as pointers to
+// npu::word128 (one AXI beat), and params, which is read a 32-bit word at a time, as int32_t.
 #ifndef NPU_TOP_H
 #define NPU_TOP_H
 
 #include <stdint.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+#include "npu_types.h"
 
-void npu_top(const uint32_t *program, const int8_t *weights0, const int8_t *weights1, const int8_t *weights2,
-             const int8_t *weights3, const int32_t *params, int16_t *act, int16_t *kv, int32_t *logits,
-             int32_t *status, uint32_t position, uint32_t n_tokens, uint32_t flags);
-
-#ifdef __cplusplus
-}
-#endif
+extern "C" void npu_top(const npu::word128 *program, const npu::word128 *weights0, const npu::word128 *weights1,
+                        const npu::word128 *weights2, const npu::word128 *weights3, const int32_t *params,
+                        npu::word128 *act, npu::word128 *kv, npu::word128 *logits, npu::word128 *status,
+                        uint32_t position, uint32_t n_tokens, uint32_t flags);
 
 #endif

@@ -32,6 +32,7 @@ bool range_fits(uint32_t off, uint64_t bytes, uint32_t size) {
 
 bool words_zero(const uint32_t w[16], uint32_t from, uint32_t to) {
     bool zero = true;
+words_zero_each:
     for (uint32_t i = from; i <= to; i++) zero = zero && w[i] == 0;
     return zero;
 }
@@ -81,6 +82,7 @@ uint32_t decode_gemm(const uint32_t w[16], const Launch &l, GemmOp &op) {
     bool ok = (w0 & 0xFFFFC000u) == 0 && op.rows <= ROWS_FIRST && op.out <= OUT_INT32;
     ok = ok && !(op.out == OUT_INT32 && (op.gelu || op.residual));
     ok = ok && op.K <= MAX_K && op.K % 16 == 0 && op.N <= MAX_N && op.N % 64 == 0;
+gemm_aligned_words:
     for (uint32_t i = 3; i <= 8; i++) ok = ok && aligned(w[i]);
     if (op.residual)
         ok = ok && aligned(op.r_base) && aligned(op.r_stride) && requantizer_valid(op.rq_res);
@@ -126,6 +128,7 @@ uint32_t decode_attention(const uint32_t w[16], const Launch &l, AttentionOp &op
     ok = ok && (op.out == OUT_INT16 || op.out == OUT_INT8);
     ok = ok && op.n_head >= 1 && op.n_head <= MAX_HEADS;
     ok = ok && op.head_dim >= 16 && op.head_dim <= MAX_HEAD_DIM && op.head_dim % 16 == 0;
+attention_aligned_words:
     for (uint32_t i = 2; i <= 9; i++) ok = ok && aligned(w[i]);
     ok = ok && requantizer_valid(op.rq_score) && requantizer_valid(op.rq_out);
     ok = ok && words_zero(w, 12, 15);
@@ -158,6 +161,7 @@ uint32_t decode_layernorm(const uint32_t w[16], const Launch &l, LayerNormOp &op
 
     bool ok = (w0 & 0xFFFFF000u) == 0 && op.rows <= ROWS_FIRST && (op.out == OUT_INT16 || op.out == OUT_INT8);
     ok = ok && op.D >= 16 && op.D <= MAX_D && op.D % 16 == 0;
+layernorm_aligned_words:
     for (uint32_t i = 2; i <= 6; i++) ok = ok && aligned(w[i]);
     ok = ok && op.eps < ((uint64_t)1 << 56) && op.shift <= 63;
     ok = ok && words_zero(w, 10, 15);

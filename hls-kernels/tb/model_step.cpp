@@ -9,7 +9,8 @@
 #include <algorithm>
 #include <string>
 
-#include "../src/npu_top.h"
+#include "../src/cost.h"
+#include "npu_call.h"
 #include "program_builder.h"
 #include "reference.h"
 #include "suites.h"
@@ -37,7 +38,8 @@ struct Model {
 
 // The program and its weights for `shape`. Scales: activations around 2^11, weights around 2^5, so GEMM sums
 // near 2^(16 + log2(K)/2) are requantized back to 2^11; attention scores land a few units apart in log2.
-Model build(const Shape &s, uint64_t seed) {
+// Without `weights` the weight buffers stay zero (the cycle count does not depend on values).
+Model build(const Shape &s, uint64_t seed, bool weights = true) {
     Rng r(seed);
     Model m;
     const uint32_t d = s.d, hd = s.d / s.heads, M = s.max_tokens;
@@ -123,7 +125,7 @@ Model build(const Shape &s, uint64_t seed) {
     set_program(m.c, h, program);
     for (auto &q : params) put32(m.c.buf[B_PARAMS], q.first, q.second);
     // Random weights need no packing: every byte of the tiled buffers is some weight.
-    for (int b = B_W0; b <= B_W3; b++)
+    for (int b = B_W0; b <= B_W3 && weights; b++)
         for (auto &v : m.c.buf[b]) v = (uint8_t)(int8_t)r.between(-40, 40);
     return m;
 }
@@ -152,12 +154,9 @@ Timing time_kernel(Case &c, int runs) {
     std::vector<double> wall, cpu;
     for (int i = 0; i < runs; i++) {
         const double w0 = seconds(CLOCK_MONOTONIC), c0 = seconds(CLOCK_PROCESS_CPUTIME_ID);
-        npu_top(reinterpret_cast<const uint32_t *>(c.buf[B_PROGRAM].data()), reinterpret_cast<const int8_t *>(c.buf[B_W0].data()),
-                reinterpret_cast<const int8_t *>(c.buf[B_W1].data()), reinterpret_cast<const int8_t *>(c.buf[B_W2].data()),
-                reinterpret_cast<const int8_t *>(c.buf[B_W3].data()), reinterpret_cast<const int32_t *>(c.buf[B_PARAMS].data()),
-                reinterpret_cast<int16_t *>(c.buf[B_ACT].data()), reinterpret_cast<int16_t *>(c.buf[B_KV].data()),
-                reinterpret_cast<int32_t *>(c.buf[B_LOGITS].data()), reinterpret_cast<int32_t *>(c.buf[B_STATUS].data()),
-                c.position, c.n_tokens, c.flags);
+        uint8_t *bytes[N_BUFFERS];
+        for (int b = 0; b < N_BUFFERS; b++) bytes[b] = c.buf[b].data();
+        npu_top_on_bytes(bytes, c.position, c.n_tokens, c.flags);
         cpu.push_back(seconds(CLOCK_PROCESS_CPUTIME_ID) - c0);
         wall.push_back(seconds(CLOCK_MONOTONIC) - w0);
         check(word(c.buf[B_STATUS], 0) == 0, c.name + ": status OK");
@@ -205,6 +204,48 @@ void model_step_tests() {
         embed(decode, m, 1, 12);
         expect_golden(decode);
     }
+}
+
+void timing_json() {
+    // The decode step of bench(): DistilGPT2's shape at position 255 of 256, one row, approx softmax.
+    const Shape s = {6, 768, 12, 3072, 50304, 256, 1};
+    Model m = build(s, 5, false);
+    m.c.name = "timing: DistilGPT2 decode step";
+    embed(m.c, m, 1, 6);
+    m.c.position = 255;
+    static const char *const OP[] = {"?", "GEMM", "ATTENTION", "LAYERNORM"};
+    const Bytes &program = m.c.buf[B_PROGRAM];
+    const uint32_t n = word(program, 2);
+    std::vector<double> cycles[2], launch(2), total(2);
+    double corner[2][3];
+    for (int k = 0; k < 2; k++) {
+        npu_csim_timing_default(k, corner[k]);
+        npu_csim_timing_corner(corner[k][0], corner[k][1], corner[k][2]);
+        const Outputs o = run_kernel(m.c);
+        check(status_word(o, 0) == 0 && npu_csim_timing_instructions() == n, "timing: the decode step runs");
+        for (uint32_t i = 0; i < n; i++) cycles[k].push_back(npu_csim_timing_instruction_cycles(i));
+        launch[k] = npu_csim_timing_launch_cycles();
+        total[k] = launch[k];
+        for (double c : cycles[k]) total[k] += c;
+    }
+    npu_csim_timing_default(0, corner[0]);
+    npu_csim_timing_corner(corner[0][0], corner[0][1], corner[0][2]);
+    printf("{\n  \"what\": \"kernel-counted cycles of the modelled schedule (C-simulation, not synthesized)\",\n");
+    printf("  \"step\": \"DistilGPT2-shaped decode at position 255: 6 layers x 768 wide x 12 heads, FFN 3072, vocabulary"
+           " 50304 (padded), max_seq 256, approx softmax\",\n");
+    printf("  \"corners\": {");
+    for (int k = 0; k < 2; k++)
+        printf("%s\"%s\": {\"axi_latency_cycles\": %g, \"port_efficiency\": %g, \"ddr_bytes_per_cycle\": %g}",
+               k ? ", " : "", k ? "pessimistic" : "optimistic", corner[k][0], corner[k][1], corner[k][2]);
+    printf("},\n  \"launch_cycles\": {\"optimistic\": %.0f, \"pessimistic\": %.0f},\n", launch[0], launch[1]);
+    printf("  \"total_cycles\": {\"optimistic\": %.0f, \"pessimistic\": %.0f},\n", total[0], total[1]);
+    printf("  \"instructions\": [\n");
+    for (uint32_t i = 0; i < n; i++) {
+        const uint32_t op = word(program, 16 + 16 * i) & 0xFF;
+        printf("    {\"index\": %u, \"op\": \"%s\", \"optimistic\": %.0f, \"pessimistic\": %.0f}%s\n", i,
+               OP[op <= 3 ? op : 0], cycles[0][i], cycles[1][i], i + 1 < n ? "," : "");
+    }
+    printf("  ]\n}\n");
 }
 
 void bench() {

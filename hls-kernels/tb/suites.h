@@ -21,6 +21,14 @@ void random_tests(uint32_t seed, int count);
 void model_step_tests();
 // exp2neg against isa.md 5.2's claims.
 void exp2neg_tests();
+// The attention engine's reciprocal division against plain division.
+void div_tests();
+// The stand-in HLS headers catch the dataflow bugs they claim to (only without Vitis's headers).
+void standin_tests(const char *self);
+// One fault for standin_tests, in this (child) process.
+int standin_fault(const char *name);
+// The kernel-counted cycles of a DistilGPT2-shaped decode step at position 255, as JSON on stdout.
+void timing_json();
 // The .npuv reader and writer, on files this suite writes.
 void npuv_tests(const std::string &dir);
 // C-simulation speed of DistilGPT2-shaped work.

@@ -3,19 +3,23 @@
 //   tb_npu --hand          the hand-computed and status vectors only (quick; what C/RTL co-simulation runs)
 //   tb_npu --vectors DIR   every DIR/*.npuv (from the Java emulator), byte for byte
 //   tb_npu --bench         C-simulation time of DistilGPT2-shaped work
+//   tb_npu --timing        the kernel-counted cycles of a DistilGPT2-shaped decode step at position 255 (JSON)
+//   tb_npu --loops FILE    every suite, then the table of every loop that ran (label, kind, port, II, depth, tail)
+//                          and the port table into FILE, for csynth/compare.py
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include <string>
 
+#include "../src/cost.h"
 #include "npuv.h"
 #include "suites.h"
 
 namespace {
 
 int usage() {
-    fprintf(stderr, "usage: tb_npu [--hand | --vectors DIR | --bench]\n");
+    fprintf(stderr, "usage: tb_npu [--hand | --vectors DIR | --bench | --timing | --loops FILE]\n");
     return 2;
 }
 
@@ -32,21 +36,45 @@ void hand() {
     status_tests();
 }
 
+void all_suites(const char *self_path) {
+    hand();
+    printf("tb_npu: hand and status vectors: %llu\n", (unsigned long long)tally.vectors);
+    exp2neg_tests();
+    div_tests();
+    standin_tests(self_path);
+    const uint64_t before = tally.vectors;
+    random_tests(1, 400);
+    printf("tb_npu: random and edge vectors: %llu\n", (unsigned long long)(tally.vectors - before));
+    model_step_tests();
+    const std::string self = self_path;
+    npuv_tests(self.substr(0, self.rfind('/') + 1) + "npuv-selftest");
+}
+
 }  // namespace
 
 int main(int argc, char **argv) {
     const clock_t t0 = clock();
+    if (argc == 3 && strcmp(argv[1], "--standin-fault") == 0) return standin_fault(argv[2]);
     if (argc == 1) {
-        hand();
-        printf("tb_npu: hand and status vectors: %llu\n", (unsigned long long)tally.vectors);
-        exp2neg_tests();
-        const uint64_t before = tally.vectors;
-        random_tests(1, 400);
-        printf("tb_npu: random and edge vectors: %llu\n", (unsigned long long)(tally.vectors - before));
-        model_step_tests();
-        const std::string self = argv[0];
-        npuv_tests(self.substr(0, self.rfind('/') + 1) + "npuv-selftest");
+        all_suites(argv[0]);
         return finish("all suites", t0);
+    }
+    if (argc == 2 && strcmp(argv[1], "--timing") == 0) {
+        timing_json();
+        return tally.failures == 0 ? 0 : 1;
+    }
+    if (argc == 3 && strcmp(argv[1], "--loops") == 0) {
+        all_suites(argv[0]);
+        FILE *f = fopen(argv[2], "w");
+        if (f == nullptr) {
+            fprintf(stderr, "tb_npu: cannot write %s\n", argv[2]);
+            return 2;
+        }
+        fprintf(f, "# loops: label\tkind\tport\tII\tdepth\ttail\tmin_trips\tmax_trips\n%s"
+                   "# ports: bundle\tbeat_bytes\toutstanding\tburst_beats\n%s",
+                npu_csim_loop_table(), npu_csim_port_table());
+        fclose(f);
+        return finish("all suites (loop table written)", t0);
     }
     if (argc == 2 && strcmp(argv[1], "--hand") == 0) {
         hand();

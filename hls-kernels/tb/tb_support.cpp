@@ -2,7 +2,7 @@
 #include <stdio.h>
 
 #include "../src/npu_isa.h"
-#include "../src/npu_top.h"
+#include "npu_call.h"
 #include "tb.h"
 
 const char *const BUFFER_NAMES[N_BUFFERS] = {"program", "weights0", "weights1", "weights2", "weights3",
@@ -42,12 +42,9 @@ Outputs run_kernel(const Case &c) {
     std::vector<DeviceBuffer> d;
     d.reserve(N_BUFFERS);
     for (int i = 0; i < N_BUFFERS; i++) d.emplace_back(c.buf[i]);
-    npu_top(reinterpret_cast<const uint32_t *>(d[B_PROGRAM].data()), reinterpret_cast<const int8_t *>(d[B_W0].data()),
-            reinterpret_cast<const int8_t *>(d[B_W1].data()), reinterpret_cast<const int8_t *>(d[B_W2].data()),
-            reinterpret_cast<const int8_t *>(d[B_W3].data()), reinterpret_cast<const int32_t *>(d[B_PARAMS].data()),
-            reinterpret_cast<int16_t *>(d[B_ACT].data()), reinterpret_cast<int16_t *>(d[B_KV].data()),
-            reinterpret_cast<int32_t *>(d[B_LOGITS].data()), reinterpret_cast<int32_t *>(d[B_STATUS].data()),
-            c.position, c.n_tokens, c.flags);
+    uint8_t *bytes[N_BUFFERS];
+    for (int i = 0; i < N_BUFFERS; i++) bytes[i] = d[i].data();
+    npu_top_on_bytes(bytes, c.position, c.n_tokens, c.flags);
     for (int i = 0; i < N_BUFFERS; i++)
         check(d[i].canary_intact(), c.name + ": the kernel wrote past the end of " + BUFFER_NAMES[i]);
     Outputs o;

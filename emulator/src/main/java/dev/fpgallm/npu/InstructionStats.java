@@ -2,7 +2,8 @@ package dev.fpgallm.npu;
 
 /**
  * What one instruction did in one launch: work, traffic per buffer argument, events, and the cycle model's
- * predicted KV260 cycles.
+ * predicted KV260 cycles in the optimistic corner (0 once the interpreter no longer predicts; see
+ * {@link LaunchPrediction} for both corners).
  */
 public record InstructionStats(int index, Instruction instruction, long macs, long[] bytesRead, long[] bytesWritten,
                                long saturations, long overflows, long predictedCycles) {

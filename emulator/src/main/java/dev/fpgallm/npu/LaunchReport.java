@@ -4,9 +4,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The outcome of one launch: the 16 status words as the kernel wrote them, per-instruction statistics, and the
- * cycle model's predicted board time (kernel cycles plus the launch overhead). The interpreter owns one report and
- * fills it anew at every launch (so launches allocate nothing): read it before the next launch, or copy it.
+ * The outcome of one launch: the 16 status words as the kernel wrote them, per-instruction statistics, and, while
+ * the interpreter still fills them, the cycle model's optimistic-corner cycles and time (kernel cycles plus the
+ * launch overhead). Predictions as printed come from {@link LaunchPrediction} (both corners, once per step), not
+ * from here. The interpreter owns one report and fills it anew at every launch (so launches allocate nothing): read
+ * it before the next launch, or copy it.
  */
 public final class LaunchReport {
     final int[] status = new int[Isa.STATUS_WORDS];

@@ -1,6 +1,8 @@
 package dev.fpgallm.backend;
 
 import dev.fpgallm.model.Gpt2Config;
+import dev.fpgallm.npu.Band;
+import java.util.Optional;
 import java.util.OptionalDouble;
 
 /**
@@ -36,9 +38,14 @@ public interface Backend extends AutoCloseable {
     float[] decode(int token);
 
     /**
-     * The cycle model's predicted KV260 time of the last call, for backends that model the board
-     * (always labelled "predicted" where shown).
+     * The cycle model's predicted KV260 time of the last call as a band (optimistic to pessimistic corner), for
+     * backends that model the board; always shown as predicted, with {@link Band#LABEL}.
      */
+    default Optional<Band> predictedLastStep() {
+        return Optional.empty();
+    }
+
+    /** The pessimistic end of {@link #predictedLastStep} (what single-number reports such as the bench CSV hold). */
     default OptionalDouble predictedLastStepMillis() {
         return OptionalDouble.empty();
     }

@@ -2,10 +2,12 @@ package dev.fpgallm.cli;
 
 import dev.fpgallm.UserError;
 import dev.fpgallm.backend.Backend;
+import dev.fpgallm.engine.NpuEngine;
 import dev.fpgallm.generate.Generation;
 import dev.fpgallm.generate.Sampler;
 import dev.fpgallm.json.Json;
 import dev.fpgallm.model.Gpt2Weights;
+import dev.fpgallm.npu.Band;
 import dev.fpgallm.tokenizer.Gpt2Tokenizer;
 import dev.fpgallm.tokenizer.TextStream;
 import java.io.PrintWriter;
@@ -125,10 +127,12 @@ final class GenerateCommand implements Callable<Integer> {
         else
             out.printf(Locale.ROOT, "latency per generated token:   %.2f ms (%.1f tokens/s)%n",
                     r.latencyPerTokenMillis(), r.tokensPerSecond());
-        if (r.predictedDecodeMillis().isPresent())
-            out.printf(Locale.ROOT, "predicted KV260 (cycle model): %.2f ms per token (%.1f tokens/s), prefill %.1f ms%n",
-                    r.predictedDecodeMillis().getAsDouble(), 1000 / r.predictedDecodeMillis().getAsDouble(),
-                    r.predictedPrefillMillis().orElse(Double.NaN));
+        if (r.predictedDecodeBand().isPresent() && backend instanceof NpuEngine e) {
+            Band d = r.predictedDecodeBand().get();
+            out.printf(Locale.ROOT, "predicted KV260 per token:     %s (%s)%s%n", d.millis(2), d.tokensPerSecond(),
+                    r.predictedPrefillBand().map(p -> ", prefill " + p.millis(1)).orElse(""));
+            out.println("                               " + Band.LABEL + "; " + e.board().describeBand());
+        }
     }
 
     private static Map<String, Object> jsonResult(Backend backend, Gpt2Weights w, Generation.Result r,
@@ -144,10 +148,15 @@ final class GenerateCommand implements Callable<Integer> {
         metrics.put("prefill_ms", r.prefillMillis());
         metrics.put("latency_per_token_ms", r.latencyPerTokenMillis());
         metrics.put("tokens_per_sec", r.tokensPerSecond());
+        // Single numbers are the band's pessimistic end; the _band lists hold [optimistic, pessimistic].
         if (r.predictedDecodeMillis().isPresent())
             metrics.put("predicted_kv260_latency_per_token_ms", r.predictedDecodeMillis().getAsDouble());
         if (r.predictedPrefillMillis().isPresent())
             metrics.put("predicted_kv260_prefill_ms", r.predictedPrefillMillis().getAsDouble());
+        r.predictedDecodeBand().ifPresent(b -> metrics.put("predicted_kv260_latency_per_token_ms_band", List.of(b.lowMs(), b.highMs())));
+        r.predictedPrefillBand().ifPresent(b -> metrics.put("predicted_kv260_prefill_ms_band", List.of(b.lowMs(), b.highMs())));
+        if (backend instanceof NpuEngine e && r.predictedDecodeBand().isPresent())
+            metrics.put("predicted_kv260_note", Band.LABEL + "; " + e.board().describeBand());
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("prompt_ids", r.promptIds());
         m.put("output_ids", r.outputIds());

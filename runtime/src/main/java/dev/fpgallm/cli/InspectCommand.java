@@ -5,19 +5,26 @@ import dev.fpgallm.backend.Backends;
 import dev.fpgallm.compiler.CompiledModel;
 import dev.fpgallm.model.CheckpointLoader;
 import dev.fpgallm.model.Gpt2Weights;
-import dev.fpgallm.npu.BoardModel;
-import dev.fpgallm.npu.CycleModel;
-import dev.fpgallm.npu.Isa;
-import dev.fpgallm.npu.Launch;
-import java.util.Locale;
+import dev.fpgallm.json.Json;
 import dev.fpgallm.model.DType;
 import dev.fpgallm.model.Gpt2Config;
 import dev.fpgallm.model.ModelStore;
 import dev.fpgallm.model.SafetensorsFile;
+import dev.fpgallm.npu.Band;
+import dev.fpgallm.npu.BoardModel;
+import dev.fpgallm.npu.CycleModel;
+import dev.fpgallm.npu.Instruction;
+import dev.fpgallm.npu.Isa;
+import dev.fpgallm.npu.Launch;
+import dev.fpgallm.npu.LaunchPrediction;
 import dev.fpgallm.onnx.OnnxImporter;
 import dev.fpgallm.onnx.PartitionReport;
 import java.io.PrintWriter;
+import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -28,7 +35,7 @@ import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "inspect", mixinStandardHelpOptions = true,
         description = {"Print a model's config, parameter count, weight bytes per dtype, and its NPU memory plan, program "
-                + "and predicted step time.",
+                + "and the predicted KV260 step time (a band, predicted from the kernel's modelled schedule, not synthesized).",
                 "For an ONNX model: the partition report, every node with the NPU instruction that covers it or host, "
                         + "and the MACs per decode token (at --max-seq positions) and weight bytes offloaded vs on the host."})
 final class InspectCommand implements Callable<Integer> {
@@ -41,12 +48,25 @@ final class InspectCommand implements Callable<Integer> {
     @Option(names = "--summary", description = "For an ONNX model: one line per part of the model (each dense layer, "
             + "attention, LayerNorm, the host's plumbing, what import resolved) instead of one per node.")
     boolean summary;
+    @Option(names = "--json", description = "Print the NPU prediction as one JSON object: the model, the band (ms per token "
+            + "and tokens/s at both ends), the board's figures with their sources, and every instruction's predicted cycles.")
+    boolean json;
+    @Option(names = "--position", paramLabel = "P", description = "Predict the step at position P (default: the last, --max-seq - 1).")
+    Integer position;
+    @Option(names = "--tokens", paramLabel = "N", defaultValue = "1",
+            description = "Rows of the predicted launch: 1 is a decode step, more a prefill of N tokens from --position (default 0 then).")
+    int tokens;
 
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        checkedPosition();
         ModelStore.Source source = modelOptions.source(spec.commandLine().getErr());
+        if (summary && source.format() != ModelStore.Format.ONNX)
+            throw new UserError("--summary shortens an ONNX model's partition report; " + source.label() + " is not an ONNX model");
         if (source.format() == ModelStore.Format.ONNX) {
+            if (json || position != null || tokens != 1)
+                throw new UserError("--json, --position and --tokens predict the NPU program of a safetensors model; an ONNX model gets its partition report");
             if (modelOptions.maxSeq < 1) throw new UserError("--max-seq must be at least 1");
             PartitionReport report = OnnxImporter.partition(source.file(), source.label(), modelOptions.maxSeq);
             if (summary) report.printSummary(out);
@@ -54,6 +74,13 @@ final class InspectCommand implements Callable<Integer> {
             return Main.EXIT_OK;
         }
         Gpt2Config config = Gpt2Config.read(source.folder().resolve(CheckpointLoader.CONFIG)).withName(source.label());
+        if (json) {
+            backendOptions.check();
+            Gpt2Weights weights = modelOptions.load(spec.commandLine().getErr());
+            CompiledModel m = compile(weights);
+            out.println(Json.writePretty(predictionJson(config, source, m, predicted(m))));
+            return Main.EXIT_OK;
+        }
         out.println("model:        " + source.folder() + (source.synthetic() ? " (synthetic weights)" : ""));
         out.println("config:       " + config);
         out.printf("parameters:   %,d (GPT-2 counting, tied LM head once)%n", config.parameterCount());
@@ -79,32 +106,142 @@ final class InspectCommand implements Callable<Integer> {
         return Main.EXIT_OK;
     }
 
-    /** The NPU view: memory plan, program, and the cycle model's decode-step prediction at the longest position. */
+    private CompiledModel compile(Gpt2Weights weights) {
+        return Backends.compile(weights, backendOptions.options(weights, modelOptions.maxSeq, spec.commandLine().getErr(), false));
+    }
+
+    /** --tokens rows from --position (default: the last decode position, or 0 for a prefill), checked against --max-seq. */
+    private int checkedPosition() {
+        int maxSeq = modelOptions.maxSeq;
+        if (maxSeq < 1) throw new UserError("--max-seq must be at least 1");
+        if (tokens < 1 || tokens > maxSeq) throw new UserError("--tokens must be in 1.." + maxSeq + " (--max-seq)");
+        int pos = position != null ? position : tokens == 1 ? maxSeq - 1 : 0;
+        if (pos < 0 || (long) pos + tokens > maxSeq)
+            throw new UserError("--position " + pos + " with --tokens " + tokens + " does not fit --max-seq " + maxSeq
+                    + " (the last position is " + (maxSeq - 1) + ")");
+        return pos;
+    }
+
+    /** The predicted launch (the same limits in every segment's header). */
+    private Launch predicted(CompiledModel m) {
+        return new Launch(m.segments().getFirst().program().header(), checkedPosition(), tokens,
+                backendOptions.exactSoftmax() ? Isa.FLAG_SOFTMAX_EXACT : 0);
+    }
+
+    /** One prediction per segment's launch (every segment's header carries the same limits). */
+    private static List<LaunchPrediction> predict(CompiledModel m, Launch at, BoardModel board) {
+        List<LaunchPrediction> p = new ArrayList<>();
+        for (CompiledModel.Segment s : m.segments())
+            p.add(LaunchPrediction.of(board, s.program().instructions(),
+                    new Launch(s.program().header(), at.position(), at.nTokens(), at.flags())));
+        return p;
+    }
+
+    private static Band total(List<LaunchPrediction> launches) {
+        Band b = Band.ZERO;
+        for (LaunchPrediction p : launches) b = b.plus(p.band());
+        return b;
+    }
+
+    private static String step(Launch at) {
+        return at.nTokens() == 1 ? "decode step at position " + at.position()
+                : "prefill of " + at.nTokens() + " tokens from position " + at.position();
+    }
+
+    /** The NPU view: memory plan, program, and the predicted step (a band) with its breakdown. */
     private void npu(PrintWriter out) {
         backendOptions.check();
         Gpt2Weights weights = modelOptions.load(spec.commandLine().getErr());
-        CompiledModel m = Backends.compile(weights, backendOptions.options(weights, modelOptions.maxSeq, spec.commandLine().getErr(), false));
+        CompiledModel m = compile(weights);
         out.println("NPU memory plan (" + m.scales().precision().label() + ", max " + m.plan().maxSeq() + " positions):");
         out.print(m.plan().describe());
         out.println("NPU program:");
         out.print(m.describeProgram());
-        CycleModel model = new CycleModel(BoardModel.kv260());
-        int pos = m.plan().maxSeq() - 1;
-        // every segment's header carries the same limits; the cycle model reads only those
-        Launch decode = new Launch(m.segments().getFirst().program().header(), pos, 1,
-                backendOptions.exactSoftmax() ? Isa.FLAG_SOFTMAX_EXACT : 0);
-        EnumMap<CycleModel.Kind, Long> cycles = model.breakdown(m.instructions(), decode);
-        double launchMs = 1000 * model.board().launchOverheadSeconds() * m.segments().size();
+        BoardModel board = BoardModel.kv260();
+        Launch at = predicted(m);
+        List<LaunchPrediction> launches = predict(m, at, board);
+        Band total = total(launches);
+        out.printf(Locale.ROOT, "predicted %s, %s: %s = %s%n", board.name(), step(at), total.millis(3),
+                total.tokensPerSecond(at.nTokens()));
+        out.println("  " + Band.LABEL + ";");
+        out.println("  " + board.describeCorners());
         if (!m.fp16Layers().isEmpty())
             out.println("  (NPU segments only: the host's FP16 layers " + m.fp16Layers() + " are not in this prediction)");
-        double total = launchMs;
-        for (long c : cycles.values()) total += 1000 * model.seconds(c);
-        out.printf(Locale.ROOT, "predicted KV260 decode step at position %d (cycle model, %.0f MHz): %.3f ms = %.1f tokens/s%n",
-                pos, model.board().clockHz() / 1e6, total, 1000 / total);
-        for (Map.Entry<CycleModel.Kind, Long> e : cycles.entrySet()) {
-            double ms = 1000 * model.seconds(e.getValue());
-            out.printf(Locale.ROOT, "  %-10s %8.3f ms  %5.1f %%%n", e.getKey(), ms, 100 * ms / total);
+        for (CycleModel.Kind k : CycleModel.Kind.values()) {
+            Band b = Band.ZERO;
+            for (LaunchPrediction p : launches) b = b.plus(p.band(k));
+            out.printf(Locale.ROOT, "  %-10s %17s  %5.1f %%%n", k, b.millis(3), 100 * b.lowMs() / total.lowMs());
         }
-        out.printf(Locale.ROOT, "  %-10s %8.3f ms  %5.1f %%%n", "launch", launchMs, 100 * launchMs / total);
+        Band launch = Band.ZERO;
+        for (LaunchPrediction p : launches) launch = launch.plus(p.launchBand());
+        out.printf(Locale.ROOT, "  %-10s %17s  %5.1f %%  (header, program fetch, status; %.0f us XRT overhead per launch)%n",
+                "launch", launch.millis(3), 100 * launch.lowMs() / total.lowMs(), 1e6 * board.launchOverheadSeconds());
+        out.println("  (shares of the optimistic end)");
+    }
+
+    /** inspect --json: the model, the band, the board's figures, and every instruction's predicted cycles. */
+    private Map<String, Object> predictionJson(Gpt2Config config, ModelStore.Source source, CompiledModel m, Launch at) {
+        BoardModel board = BoardModel.kv260();
+        List<LaunchPrediction> launches = predict(m, at, board);
+        Band total = total(launches);
+        Map<String, Object> j = new LinkedHashMap<>();
+        j.put("model", config.name());
+        j.put("source", source.folder().toString());
+        j.put("synthetic", source.synthetic());
+        j.put("precision", m.precisionLabel());
+        j.put("softmax", backendOptions.exactSoftmax() ? "exact" : "approx");
+        j.put("max_seq", (long) m.plan().maxSeq());
+        j.put("step", step(at));
+        j.put("position", (long) at.position());
+        j.put("n_tokens", (long) at.nTokens());
+        j.put("predicted", Band.LABEL);
+        Map<String, Object> band = new LinkedHashMap<>();
+        band.put("low_ms", total.lowMs());
+        band.put("high_ms", total.highMs());
+        band.put("low_tokens_per_sec", at.nTokens() * total.lowTokensPerSecond());  // n_tokens per launch time
+        band.put("high_tokens_per_sec", at.nTokens() * total.highTokensPerSecond());
+        band.put("low_is", board.optimistic().name() + ": " + board.optimistic().describe());
+        band.put("high_is", board.pessimistic().name() + ": " + board.pessimistic().describe());
+        j.put("band", band);
+        Map<String, Object> b = new LinkedHashMap<>();
+        b.put("name", board.name());
+        List<Object> figures = new ArrayList<>();
+        for (BoardModel.Figure f : board.figures()) {
+            Map<String, Object> fig = new LinkedHashMap<>();
+            fig.put("what", f.what());
+            fig.put("value", f.value());
+            fig.put("source", f.source());
+            figures.add(fig);
+        }
+        b.put("figures", figures);
+        j.put("board", b);
+        if (!m.fp16Layers().isEmpty()) j.put("host_fp16_layers_not_predicted", m.fp16Layers());
+        Map<String, Object> breakdown = new LinkedHashMap<>();
+        for (CycleModel.Kind k : CycleModel.Kind.values()) {
+            Band kb = Band.ZERO;
+            for (LaunchPrediction p : launches) kb = kb.plus(p.band(k));
+            breakdown.put(k.name(), List.of(kb.lowMs(), kb.highMs()));
+        }
+        j.put("breakdown_ms", breakdown);
+        List<Object> segments = new ArrayList<>();
+        for (LaunchPrediction p : launches) {
+            Map<String, Object> seg = new LinkedHashMap<>();
+            seg.put("launch_cycles", List.of(Math.round(p.optimisticLaunchCycles()), Math.round(p.pessimisticLaunchCycles())));
+            List<Object> instructions = new ArrayList<>();
+            for (int i = 0; i < p.program().size(); i++) {
+                Instruction ins = p.program().get(i);
+                Map<String, Object> e = new LinkedHashMap<>();
+                e.put("index", (long) i);
+                e.put("kind", CycleModel.kind(ins).name());
+                e.put("instruction", ins.toString());
+                e.put("optimistic_cycles", Math.round(p.optimisticCycles(i)));
+                e.put("pessimistic_cycles", Math.round(p.pessimisticCycles(i)));
+                instructions.add(e);
+            }
+            seg.put("instructions", instructions);
+            segments.add(seg);
+        }
+        j.put("segments", segments);
+        return j;
     }
 }

@@ -1,14 +1,22 @@
 package dev.fpgallm.cli;
 
+import dev.fpgallm.BuildInfo;
 import dev.fpgallm.UserError;
 import dev.fpgallm.backend.Backend;
+import dev.fpgallm.io.AtomicWrite;
 import dev.fpgallm.io.Npy;
+import dev.fpgallm.json.Json;
 import dev.fpgallm.model.Gpt2Weights;
 import dev.fpgallm.tokenizer.Gpt2Tokenizer;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -55,7 +63,12 @@ final class LogitsCommand implements Callable<Integer> {
         if (parent != null && !Files.isDirectory(parent)) throw new UserError("no folder " + parent + " for --out");
         Gpt2Weights weights = modelOptions.load(err);
         float[][] logits;
+        Map<String, Object> about = new LinkedHashMap<>(BuildInfo.current().toMap());
         try (Backend backend = backendOptions.open(weights, modelOptions, err, prefill)) {
+            about.put("model", weights.config().name());
+            about.put("backend", backend.name());
+            about.put("precision", backend.precision());
+            about.put("softmax_mode", backend.softmaxMode());
             backend.reset();
             if (prefill) logits = backend.prefillAll(ids);
             else {
@@ -63,8 +76,16 @@ final class LogitsCommand implements Callable<Integer> {
                 for (int i = 0; i < ids.length; i++) logits[i] = backend.decode(ids[i]).clone();
             }
         }
+        about.put("mode", prefill ? "one prefill pass" : "one token at a time through the KV cache");
+        about.put("ids", ids);
+        about.put("shape", new long[] {ids.length, logits[0].length});
+        about.put("date", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
         Npy.writeFloat32(out, logits);
-        spec.commandLine().getOut().println("wrote " + out + ": float32 [" + ids.length + ", " + logits[0].length + "]");
+        // NumPy refuses .npy headers with keys beyond descr, fortran_order and shape: what made the array goes beside it
+        Path sidecar = out.resolveSibling(out.getFileName() + ".json");
+        AtomicWrite.replace(sidecar, Json.writePretty(about).getBytes(StandardCharsets.UTF_8));
+        spec.commandLine().getOut().println("wrote " + out + ": float32 [" + ids.length + ", " + logits[0].length + "], and "
+                + sidecar.getFileName() + " (model, backend, ids, fpga-llm version and commit)");
         return Main.EXIT_OK;
     }
 }

@@ -6,11 +6,12 @@ import dev.fpgallm.compiler.CompiledModel;
 import dev.fpgallm.compiler.MemoryPlan;
 import dev.fpgallm.model.Gpt2Config;
 import dev.fpgallm.model.Gpt2Weights;
+import dev.fpgallm.npu.Band;
 import dev.fpgallm.npu.BoardModel;
 import dev.fpgallm.npu.CycleModel;
-import dev.fpgallm.npu.Instruction;
 import dev.fpgallm.npu.Isa;
 import dev.fpgallm.npu.Launch;
+import dev.fpgallm.npu.LaunchPrediction;
 import dev.fpgallm.xrt.BufferFlags;
 import dev.fpgallm.xrt.BufferObject;
 import dev.fpgallm.xrt.Device;
@@ -23,6 +24,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 import java.util.OptionalDouble;
 
 /**
@@ -49,7 +52,7 @@ public final class NpuEngine implements Backend {
     private final Gpt2Weights weights;
     private final MemoryPlan plan;
     private final int flags;
-    private final CycleModel cycleModel;
+    private final CycleModel optimistic, pessimistic;
     private final BufferObject[] buffers = new BufferObject[Isa.BUFFER_ARGS];
     private final BufferObject[] programs;      // one per segment; programs[0] is buffers[ARG_PROGRAM]
     private final Kernel kernel;
@@ -59,10 +62,9 @@ public final class NpuEngine implements Backend {
     private final float[] rows;                 // residual rows in FP32 on the host: [maxTokens * nEmbd]
     private final Embedding embedding;
     private final int[] oneToken = new int[1];
-    private final Instruction[][] segmentInstructions;
     private final Launch predicted = new Launch(null, 0, 0, 0);
     private int position;
-    private double lastPredictedMillis = Double.NaN;
+    private Band lastPredicted;
     private double lastHostMillis;
     private long launches;
 
@@ -78,13 +80,11 @@ public final class NpuEngine implements Backend {
         this.weights = weights;
         this.plan = model.plan();
         this.flags = exactSoftmax ? Isa.FLAG_SOFTMAX_EXACT : 0;
-        this.cycleModel = new CycleModel(board);
+        this.optimistic = new CycleModel(board, board.optimistic());
+        this.pessimistic = new CycleModel(board, board.pessimistic());
         this.logits = new float[model.config().vocabSize()];
         this.rows = new float[plan.maxTokens() * model.config().nEmbd()];
         this.embedding = new Embedding(weights, model);
-        this.segmentInstructions = new Instruction[model.segments().size()][];
-        for (int s = 0; s < segmentInstructions.length; s++)
-            segmentInstructions[s] = model.segments().get(s).program().instructions().toArray(new Instruction[0]);
         int segments = model.segments().size();
         this.programs = new BufferObject[segments];
         this.runs = new Run[segments];
@@ -207,18 +207,19 @@ public final class NpuEngine implements Backend {
      */
     private void prefillChunks(int[] tokens, float[][] all) {
         checkFits(tokens.length);
-        double predicted = 0, host = 0;
+        Band predicted = Band.ZERO;
+        double host = 0;
         for (int from = 0; from < tokens.length; from += plan.maxTokens()) {
             int n = Math.min(plan.maxTokens(), tokens.length - from);
             launch(tokens, from, n);
-            predicted += lastPredictedMillis;
+            predicted = predicted.plus(lastPredicted);
             host += lastHostMillis;
             for (int r = 0; all != null && r < n; r++) {
                 all[from + r] = new float[logits.length];
                 readLogits(plan.logitRows() == 1 ? 0 : r, all[from + r]);
             }
         }
-        lastPredictedMillis = predicted;
+        lastPredicted = predicted;
         lastHostMillis = host;
     }
 
@@ -261,7 +262,7 @@ public final class NpuEngine implements Backend {
             layer = segment.endLayer();
         }
         lastHostMillis = hostNanos / 1e6;
-        lastPredictedMillis = predictMillis(position, n) + lastHostMillis;
+        lastPredicted = predictBand(position, n).plus(lastHostMillis);
         position += n;
         long logitRows = plan.logitRows() == 1 ? 1 : n;
         buffers[Isa.ARG_LOGITS].sync(SyncDirection.FROM_DEVICE, logitRows * plan.logitStride(), 0);
@@ -305,27 +306,46 @@ public final class NpuEngine implements Backend {
     }
 
     /**
-     * The cycle model's KV260 time for one step of the NPU: every instruction's cycles plus one launch overhead per
-     * segment. Host FP16 layers are not in it; {@link #predictedLastStepMillis} adds their time measured here.
+     * The predicted board time of one step of the NPU at {@code pos} with {@code n} rows, as a band: every segment's
+     * launch (its instructions, header, program fetch and status words, and one launch overhead) from the cycle
+     * model in the board's two corners. Host FP16 layers are not in it; {@link #predictedLastStep} adds their time
+     * measured here.
      */
+    public Band predictBand(int pos, int n) {
+        Band b = Band.ZERO;
+        for (LaunchPrediction p : predictLaunches(pos, n)) b = b.plus(p.band());
+        return b;
+    }
+
+    /** The prediction of each segment's launch of one step (one element without FP16 layers). */
+    public List<LaunchPrediction> predictLaunches(int pos, int n) {
+        return model.segments().stream().map(s -> LaunchPrediction.of(optimistic, pessimistic,
+                s.program().instructions(), predicted.set(s.program().header(), pos, n, flags))).toList();
+    }
+
+    /** The pessimistic end of {@link #predictBand}, in milliseconds. */
     public double predictMillis(int pos, int n) {
-        double seconds = 0;
-        for (int s = 0; s < segmentInstructions.length; s++) {
-            Launch launch = predicted.set(model.segments().get(s).program().header(), pos, n, flags);
-            long cycles = 0;
-            for (Instruction i : segmentInstructions[s]) cycles += cycleModel.cycles(i, launch);
-            seconds += cycleModel.seconds(cycles) + cycleModel.board().launchOverheadSeconds();
-        }
-        return 1000 * seconds;
+        return predictBand(pos, n).highMs();
     }
 
     /**
-     * The cycle model's KV260 time of the last call; with FP16 layers plus the host's time for them, measured on
-     * this machine (not on the board's Cortex-A53).
+     * The predicted board time of the last call as a band; with FP16 layers plus the host's time for them,
+     * measured on this machine (not on the board's Cortex-A53).
      */
     @Override
+    public Optional<Band> predictedLastStep() {
+        return Optional.ofNullable(lastPredicted);
+    }
+
+    /** The pessimistic end of {@link #predictedLastStep}. */
+    @Override
     public OptionalDouble predictedLastStepMillis() {
-        return Double.isNaN(lastPredictedMillis) ? OptionalDouble.empty() : OptionalDouble.of(lastPredictedMillis);
+        return lastPredicted == null ? OptionalDouble.empty() : OptionalDouble.of(lastPredicted.highMs());
+    }
+
+    /** The board model predictions come from. */
+    public BoardModel board() {
+        return optimistic.board();
     }
 
     /** Syncs a whole buffer back from the device and returns a copy of it (diagnostics and tests). */

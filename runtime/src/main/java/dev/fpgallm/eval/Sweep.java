@@ -4,15 +4,18 @@ import dev.fpgallm.backend.Backend;
 import dev.fpgallm.backend.Backends;
 import dev.fpgallm.engine.NpuEngine;
 import dev.fpgallm.model.Gpt2Weights;
+import dev.fpgallm.npu.Band;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.OptionalDouble;
+import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
  * Measures configurations against one FP32 reference pass and prints them as the seed's section-9 trade-off table:
- * quality from {@link Evaluation}, and for NPU configurations the cycle model's predicted KV260 decode step.
+ * quality from {@link Evaluation}, and for NPU configurations the cycle model's predicted KV260 decode step (a band).
  */
 public final class Sweep {
     /** Decode steps run before timing the host's FP16 layers (JIT warm-up), then steps timed (median taken). */
@@ -29,15 +32,34 @@ public final class Sweep {
      * @param launches         kernel launches per step (0 for backends without the NPU)
      * @param hostMillis       the host's FP16 layers per decode step, measured on this machine (median of 16 steps at
      *                         positions 8..23, after 8 warm-up steps; 0 without FP16 layers)
-     * @param predictedMillis  the cycle model's KV260 decode step at the window's last position, plus hostMillis
+     * @param predicted        the cycle model's KV260 decode step at the window's last position (a band), plus hostMillis
      */
     public record Row(String label, String stage, Quality quality, int launches, double hostMillis,
-                      OptionalDouble predictedMillis) {
+                      Optional<Band> predicted) {
+        /** The row for eval --json: the table's columns, unrounded; null where the table says - or n/a. */
+        public Map<String, Object> toMap() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("configuration", label);
+            m.put("stage", stage);
+            m.put("scored_tokens", (long) quality.tokens());
+            m.put("perplexity_fp32", quality.perplexityFp32());
+            m.put("perplexity", quality.perplexity());
+            m.put("quality_drop_pct", quality.dropPercent());
+            m.put("top1_agreement_pct", 100 * quality.top1Agreement());
+            m.put("logit_cosine", quality.meanCosine());
+            m.put("kl_nats", quality.meanKl());
+            m.put("launches_per_step", launches == 0 ? null : (long) launches);
+            m.put("host_fp16_ms_per_token_measured", hostMillis == 0 ? null : hostMillis);
+            // predicted from the kernel's modelled schedule (not synthesized): the band's slow and fast ends
+            m.put("predicted_kv260_tokens_per_sec_low", predicted.map(Band::lowTokensPerSecond).orElse(null));
+            m.put("predicted_kv260_tokens_per_sec_high", predicted.map(Band::highTokensPerSecond).orElse(null));
+            return m;
+        }
     }
 
     /** The FP32 reference's own row (0 % drop by construction). */
     public static Row referenceRow(Evaluation reference, Backend fp32, String stage, Runnable tick) {
-        return new Row("fp32 reference", stage, reference.compare(fp32, tick), 0, 0, OptionalDouble.empty());
+        return new Row("fp32 reference", stage, reference.compare(fp32, tick), 0, 0, Optional.empty());
     }
 
     /** Opens {@code backend} with all-row logits and the evaluation's window, compares it, and predicts its decode step. */
@@ -47,7 +69,7 @@ public final class Sweep {
         try (Backend b = Backends.open(backend, w, o)) {
             Quality q = reference.compare(b, tick);
             String label = backend + " " + b.precision() + " " + b.softmaxMode();
-            if (!(b instanceof NpuEngine e)) return new Row(label, stage, q, 0, 0, OptionalDouble.empty());
+            if (!(b instanceof NpuEngine e)) return new Row(label, stage, q, 0, 0, Optional.empty());
             double host = 0;
             if (!e.compiledModel().fp16Layers().isEmpty()) {
                 int[] tokens = reference.corpus().sequences().getFirst();
@@ -62,23 +84,24 @@ public final class Sweep {
                 Arrays.sort(ms);
                 host = (ms[(ms.length - 1) / 2] + ms[ms.length / 2]) / 2;
             }
-            double npu = e.predictMillis(reference.longestWindow() - 1, 1);
-            return new Row(label, stage, q, e.compiledModel().segments().size(), host, OptionalDouble.of(npu + host));
+            Band npu = e.predictBand(reference.longestWindow() - 1, 1);
+            return new Row(label, stage, q, e.compiledModel().segments().size(), host, Optional.of(npu.plus(host)));
         }
     }
 
     /** The rows as an aligned text table. */
     public static void print(List<Row> rows, Consumer<String> out) {
-        out.accept(String.format(Locale.ROOT, "%-34s %11s %8s %8s %9s %9s %8s %11s %15s  %s",
+        out.accept(String.format(Locale.ROOT, "%-34s %11s %8s %8s %9s %9s %8s %11s %17s  %s",
                 "configuration", "perplexity", "drop %", "top-1 %", "cosine", "KL nats", "launches",
                 "host ms/tok", "pred. KV260 t/s", "seed stage"));
         for (Row r : rows) {
             Quality q = r.quality();
-            out.accept(String.format(Locale.ROOT, "%-34s %11.3f %8.3f %8.2f %9.6f %9.5f %8s %11s %15s  %s",
+            out.accept(String.format(Locale.ROOT, "%-34s %11.3f %8.3f %8.2f %9.6f %9.5f %8s %11s %17s  %s",
                     r.label(), q.perplexity(), q.dropPercent(), 100 * q.top1Agreement(), q.meanCosine(), q.meanKl(),
                     r.launches() == 0 ? "-" : String.valueOf(r.launches()),
                     r.hostMillis() == 0 ? "-" : String.format(Locale.ROOT, "%.2f", r.hostMillis()),
-                    r.predictedMillis().isEmpty() ? "n/a" : String.format(Locale.ROOT, "%.1f", 1000 / r.predictedMillis().getAsDouble()),
+                    r.predicted().map(b -> String.format(Locale.ROOT, "%.1f to %.1f", b.lowTokensPerSecond(),
+                            b.highTokensPerSecond())).orElse("n/a"),
                     r.stage()));
         }
     }

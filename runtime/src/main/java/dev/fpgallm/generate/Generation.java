@@ -2,7 +2,9 @@ package dev.fpgallm.generate;
 
 import dev.fpgallm.backend.Backend;
 import dev.fpgallm.model.Gpt2Config;
+import dev.fpgallm.npu.Band;
 import java.util.Arrays;
+import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.function.IntConsumer;
 import java.util.function.LongSupplier;
@@ -34,13 +36,15 @@ public final class Generation {
         int[] out = new int[maxNewTokens];
         long[] stepNanos = new long[Math.max(0, maxNewTokens - 1)];
         double predictedSum = 0;
-        int predictedSteps = 0;
+        int predictedSteps = 0, bandSteps = 0;
+        Band bandSum = Band.ZERO;
 
         long t0 = nanoTime.getAsLong();
         float[] logits = backend.prefill(promptIds);
         int next = sampler.sample(logits);
         long prefillNanos = nanoTime.getAsLong() - t0;
         OptionalDouble predictedPrefill = backend.predictedLastStepMillis();
+        Optional<Band> prefillBand = backend.predictedLastStep();
         int n = 0;
         if (maxNewTokens > 0) {
             out[n++] = next;
@@ -57,23 +61,33 @@ public final class Generation {
                 predictedSum += p.getAsDouble();
                 predictedSteps++;
             }
+            Optional<Band> b = backend.predictedLastStep();
+            if (b.isPresent()) {
+                bandSum = bandSum.plus(b.get());
+                bandSteps++;
+            }
             out[n++] = next;
             onToken.accept(next);
         }
         return new Result(promptIds.clone(), Arrays.copyOf(out, n), prefillNanos / 1e6,
                 Arrays.copyOf(stepNanos, steps),
                 predictedPrefill,
-                predictedSteps > 0 ? OptionalDouble.of(predictedSum / predictedSteps) : OptionalDouble.empty());
+                predictedSteps > 0 ? OptionalDouble.of(predictedSum / predictedSteps) : OptionalDouble.empty(),
+                prefillBand, bandSteps > 0 ? Optional.of(bandSum.times(1.0 / bandSteps)) : Optional.empty());
     }
 
     /**
      * @param prefillMillis             time to first token
      * @param decodeStepNanos           wall time of each decode step (generated tokens after the first)
-     * @param predictedPrefillMillis    the cycle model's KV260 prefill time, where the backend has one
-     * @param predictedDecodeMillis     the cycle model's mean KV260 time per decode step, where it has one
+     * @param predictedPrefillMillis    the cycle model's KV260 prefill time (the band's pessimistic end), where the
+     *                                  backend has one
+     * @param predictedDecodeMillis     the cycle model's mean KV260 time per decode step (pessimistic end)
+     * @param predictedPrefillBand      the prefill's predicted band (optimistic to pessimistic)
+     * @param predictedDecodeBand       the mean decode step's predicted band
      */
     public record Result(int[] promptIds, int[] outputIds, double prefillMillis, long[] decodeStepNanos,
-                         OptionalDouble predictedPrefillMillis, OptionalDouble predictedDecodeMillis) {
+                         OptionalDouble predictedPrefillMillis, OptionalDouble predictedDecodeMillis,
+                         Optional<Band> predictedPrefillBand, Optional<Band> predictedDecodeBand) {
         /** Mean wall time per decode step, NaN when only one token was generated. */
         public double latencyPerTokenMillis() {
             if (decodeStepNanos.length == 0) return Double.NaN;

@@ -40,7 +40,9 @@ public final class CalibrationCache {
         try {
             Files.createDirectories(file.getParent());
             Path tmp = file.resolveSibling(file.getFileName() + ".tmp-" + ProcessHandle.current().pid());
-            Files.writeString(tmp, Json.writePretty(r.toMap()));
+            java.util.Map<String, Object> m = r.toMap();
+            m.putAll(dev.fpgallm.BuildInfo.current().toMap()); // which build calibrated (fromMap reads only the ranges)
+            Files.writeString(tmp, Json.writePretty(m));
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             notice.accept("note: cannot cache calibration in " + file.getParent() + ": " + e.getMessage());

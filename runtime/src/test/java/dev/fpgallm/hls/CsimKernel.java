@@ -12,17 +12,86 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.nio.file.Path;
 
-/** The C++ kernel (hls-kernels/build/libnpu_csim.so) called directly through java.lang.foreign. */
+/**
+ * The C++ kernel (hls-kernels/build/libnpu_csim.so) called directly through java.lang.foreign, with its
+ * C-simulation count of the modelled schedule (hls-kernels/src/cost.cpp: npu_csim_*).
+ */
 final class CsimKernel implements AutoCloseable {
     private final Arena library = Arena.ofShared();
-    private final MethodHandle npuTop;
+    private final MethodHandle npuTop, corner, defaults, instructions, instructionCycles, launchCycles, loopTable;
 
     CsimKernel(Path so) {
         SymbolLookup lookup = SymbolLookup.libraryLookup(so, library);
         ValueLayout[] args = new ValueLayout[Isa.ARG_COUNT];
         for (int i = 0; i < Isa.ARG_COUNT; i++) args[i] = i < Isa.BUFFER_ARGS ? ValueLayout.ADDRESS : ValueLayout.JAVA_INT;
-        npuTop = Linker.nativeLinker().downcallHandle(lookup.find(Isa.KERNEL_NAME).orElseThrow(),
-                FunctionDescriptor.ofVoid(args));
+        Linker linker = Linker.nativeLinker();
+        npuTop = linker.downcallHandle(lookup.find(Isa.KERNEL_NAME).orElseThrow(), FunctionDescriptor.ofVoid(args));
+        corner = linker.downcallHandle(lookup.find("npu_csim_timing_corner").orElseThrow(), FunctionDescriptor.of(
+                ValueLayout.JAVA_INT, ValueLayout.JAVA_DOUBLE, ValueLayout.JAVA_DOUBLE, ValueLayout.JAVA_DOUBLE));
+        defaults = linker.downcallHandle(lookup.find("npu_csim_timing_default").orElseThrow(),
+                FunctionDescriptor.ofVoid(ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+        instructions = linker.downcallHandle(lookup.find("npu_csim_timing_instructions").orElseThrow(),
+                FunctionDescriptor.of(ValueLayout.JAVA_INT));
+        instructionCycles = linker.downcallHandle(lookup.find("npu_csim_timing_instruction_cycles").orElseThrow(),
+                FunctionDescriptor.of(ValueLayout.JAVA_DOUBLE, ValueLayout.JAVA_INT));
+        launchCycles = linker.downcallHandle(lookup.find("npu_csim_timing_launch_cycles").orElseThrow(),
+                FunctionDescriptor.of(ValueLayout.JAVA_DOUBLE));
+        loopTable = linker.downcallHandle(lookup.find("npu_csim_loop_table").orElseThrow(),
+                FunctionDescriptor.of(ValueLayout.ADDRESS));
+    }
+
+    /** The corner later launches are counted in: AXI latency (cycles), port efficiency, DDR bytes per cycle. */
+    void countIn(double latency, double efficiency, double ddrBytesPerCycle) {
+        try {
+            if ((int) corner.invokeExact(latency, efficiency, ddrBytesPerCycle) != 0)
+                throw new IllegalArgumentException("the kernel refused the corner " + latency + ", " + efficiency + ", " + ddrBytesPerCycle);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** The kernel's built-in corner (0 optimistic, 1 pessimistic), the one `make timing` counts: {latency, efficiency, DDR bytes/cycle}. */
+    double[] builtInCorner(int pessimistic) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment out = a.allocate(ValueLayout.JAVA_DOUBLE, 3);
+            defaults.invokeExact(pessimistic, out);
+            return out.toArray(ValueLayout.JAVA_DOUBLE);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** The modelled cycles the kernel counted for each instruction of the last launch (the failing one included). */
+    double[] lastInstructionCycles() {
+        try {
+            double[] c = new double[(int) instructions.invokeExact()];
+            for (int i = 0; i < c.length; i++) c[i] = (double) instructionCycles.invokeExact(i);
+            return c;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** The last launch's cycles outside its instructions (header, program fetch, status). */
+    double lastLaunchCycles() {
+        try {
+            return (double) launchCycles.invokeExact();
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** Every loop that has run in this thread: label, kind, port, II, depth, tail (tab-separated lines). */
+    String loopTable() {
+        try {
+            return ((MemorySegment) loopTable.invokeExact()).reinterpret(Long.MAX_VALUE).getString(0);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    private static RuntimeException rethrow(Throwable t) {
+        return t instanceof RuntimeException r ? r : new IllegalStateException(t);
     }
 
     /** Runs a case on copies of its inputs in native memory; returns the buffers afterwards. */

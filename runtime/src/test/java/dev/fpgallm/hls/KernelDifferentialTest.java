@@ -10,7 +10,6 @@ import dev.fpgallm.model.Gpt2Weights;
 import dev.fpgallm.model.SyntheticCheckpoint;
 import dev.fpgallm.npu.BoardModel;
 import dev.fpgallm.npu.Instruction;
-import dev.fpgallm.npu.InstructionCases;
 import dev.fpgallm.npu.Isa;
 import dev.fpgallm.npu.Npu;
 import dev.fpgallm.npu.NpuCase;
@@ -52,7 +51,7 @@ class KernelDifferentialTest {
 
     @Test
     void everyInstructionEdgeAndErrorCase() {
-        List<NpuCase> cases = InstructionCases.generate(2024, 40);
+        List<NpuCase> cases = DifferentialVectors.instructionCases();
         for (NpuCase c : cases) assertSame(c);
         assertEquals(true, cases.size() > 160, "cases: " + cases.size());
     }
