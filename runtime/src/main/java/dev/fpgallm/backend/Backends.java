@@ -84,7 +84,7 @@ public final class Backends {
                 CompiledModel model = compile(weights, options);
                 yield XrtBoard.engine(model, weights, options.exactSoftmax(), options.board(), options.notice());
             }
-            case "ort" -> new OrtBackend(weights, options.maxSeq());
+            case "ort" -> OrtBackend.open(weights, options.maxSeq());
             default -> throw new IllegalStateException(name);
         };
     }
