@@ -95,7 +95,7 @@ public final class Backends {
                 yield XrtBoard.engine(model, weights, options.exactSoftmax(), options.board(), options.notice(),
                         options.boardModel());
             }
-            case "ort" -> new OrtBackend(weights, options.maxSeq());
+            case "ort" -> OrtBackend.open(weights, options.maxSeq());
             default -> throw new IllegalStateException(name);
         };
     }

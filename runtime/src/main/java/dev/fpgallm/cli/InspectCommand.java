@@ -18,6 +18,7 @@ import dev.fpgallm.npu.Isa;
 import dev.fpgallm.npu.Launch;
 import dev.fpgallm.npu.LaunchPrediction;
 import dev.fpgallm.onnx.OnnxImporter;
+import dev.fpgallm.onnx.PartitionReport;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -47,6 +48,9 @@ final class InspectCommand implements Callable<Integer> {
     BackendOptions backendOptions;
     @Mixin
     BoardOptions boardOptions;
+    @Option(names = "--summary", description = "For an ONNX model: one line per part of the model (each dense layer, "
+            + "attention, LayerNorm, the host's plumbing, what import resolved) instead of one per node.")
+    boolean summary;
     @Option(names = "--json", description = "Print the NPU prediction as one JSON object: the model, the band (ms per token "
             + "and tokens/s at both ends), the board's figures with their sources, and every instruction's predicted cycles.")
     boolean json;
@@ -63,12 +67,16 @@ final class InspectCommand implements Callable<Integer> {
         checkedPosition();
         boardOptions.model();
         ModelStore.Source source = modelOptions.source(spec.commandLine().getErr());
+        if (summary && source.format() != ModelStore.Format.ONNX)
+            throw new UserError("--summary shortens an ONNX model's partition report; " + source.label() + " is not an ONNX model");
         if (source.format() == ModelStore.Format.ONNX) {
             if (json || position != null || tokens != 1 || boardOptions.calibration != null || !boardOptions.board.equals("kv260"))
                 throw new UserError("--json, --position, --tokens, --board and --board-calibration predict the NPU program of a "
                         + "safetensors model; an ONNX model gets its partition report");
             if (modelOptions.maxSeq < 1) throw new UserError("--max-seq must be at least 1");
-            OnnxImporter.partition(source.file(), source.label(), modelOptions.maxSeq).print(out);
+            PartitionReport report = OnnxImporter.partition(source.file(), source.label(), modelOptions.maxSeq);
+            if (summary) report.printSummary(out);
+            else report.print(out);
             return Main.EXIT_OK;
         }
         Gpt2Config config = Gpt2Config.read(source.folder().resolve(CheckpointLoader.CONFIG)).withName(source.label());

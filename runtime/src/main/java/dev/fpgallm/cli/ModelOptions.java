@@ -37,6 +37,7 @@ public final class ModelOptions {
      */
     public Gpt2Config config(List<String> notices) {
         if (source == null) source = ModelStore.resolve(model, notices::add);
+        if (source.format() == ModelStore.Format.ONNX) return ModelStore.load(source).config(); // no config.json beside it
         return Gpt2Config.read(source.folder().resolve(CheckpointLoader.CONFIG)).withName(source.label());
     }
 

@@ -120,7 +120,7 @@ public final class Evaluation {
         return s;
     }
 
-    static double cosine(float[] a, float[] b) {
+    public static double cosine(float[] a, float[] b) {
         double ab = 0, aa = 0, bb = 0;
         for (int i = 0; i < a.length; i++) {
             ab += (double) a[i] * b[i];

@@ -40,12 +40,13 @@ public final class ModelStore {
             this(folder, synthetic, label, Format.SAFETENSORS, folder.resolve(CheckpointLoader.WEIGHTS));
         }
 
-        /** An ONNX file, labelled by its name (by its folder's for optimum's model.onnx). */
+        /** An ONNX file, labelled by its name (by its folder's for optimum's model.onnx and decoder_*.onnx). */
         static Source onnx(Path file) {
             Path abs = file.toAbsolutePath().normalize();
             String name = abs.getFileName().toString();
             String stem = name.substring(0, name.length() - ".onnx".length());
-            String label = stem.equals("model") && abs.getParent() != null && abs.getParent().getFileName() != null
+            boolean generic = stem.equals("model") || OnnxImporter.OPTIMUM_FILES.contains(name);
+            String label = generic && abs.getParent() != null && abs.getParent().getFileName() != null
                     ? abs.getParent().getFileName().toString() : stem;
             return new Source(abs.getParent(), false, label, Format.ONNX, abs);
         }

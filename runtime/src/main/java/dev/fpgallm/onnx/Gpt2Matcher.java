@@ -9,7 +9,6 @@ import dev.fpgallm.model.ModelFormatException;
 import dev.fpgallm.onnx.Placement.Unit;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -20,8 +19,12 @@ import java.util.Set;
  * play no part. Every node ends up with a {@link Placement}: the NPU instruction that covers it, or the host.
  */
 final class Gpt2Matcher {
-    /** What was found: the weights, and where each node of the graph runs. */
-    record Result(Gpt2Weights weights, Placement[] placements) {
+    /**
+     * What was found: the weights, where each node of the canonical graph runs, and the values an import check
+     * compares: the residual stream entering each block and the final LayerNorm ({@code residuals}, n_layer + 1
+     * of them) and each attention's probabilities.
+     */
+    record Result(Gpt2Weights weights, Placement[] placements, List<String> residuals, List<String> probabilities) {
     }
 
     private static final Set<String> INDEX_PLUMBING = Set.of("Reshape", "Cast", "Unsqueeze", "Squeeze", "Identity");
@@ -31,6 +34,8 @@ final class Gpt2Matcher {
     private final Placement[] placed;
     private final List<Double> epsilons = new ArrayList<>();
     private final List<Block> blocks = new ArrayList<>();
+    private final List<String> residuals = new ArrayList<>();
+    private final List<String> probabilities = new ArrayList<>();
     private int d, vocab, heads = -1;
 
     private Gpt2Matcher(OnnxGraph g, int seqLen) {
@@ -71,13 +76,16 @@ final class Gpt2Matcher {
 
         String r = g.out(embAdd);
         while (true) {
+            residuals.add(r);
+            if (blocks.size() >= 256)
+                throw new ModelFormatException(g.file + ": more than 256 transformer blocks before an LM head");
             String layer = "h." + blocks.size();
             LayerNormPattern.Match ln = LayerNormPattern.find(g, r, d, layer + " ln_1 or ln_f");
             LinearPattern.Match first = LinearPattern.find(g, ln.output(), d, layer + " attn.c_attn or lm_head");
             if (first.linear().out() == vocab) {
                 Gpt2Weights weights = head(name, ln, first, wte, wpe);
                 placeTheRest();
-                return new Result(weights, placed);
+                return new Result(weights, placed, List.copyOf(residuals), List.copyOf(probabilities));
             }
             r = block(layer, r, ln, first);
         }
@@ -93,6 +101,7 @@ final class Gpt2Matcher {
         if (heads > 0 && att.heads() != heads)
             throw g.error(att.scores(), "this layer has " + att.heads() + " heads, the first one " + heads);
         heads = att.heads();
+        probabilities.add(g.out(att.softmax()));
         LinearPattern.Match proj = biased(LinearPattern.find(g, att.output(), d, layer + " attn.c_proj"), d, d);
         int add1 = residual(r, proj);
         LayerNormPattern.Match ln2 = LayerNormPattern.find(g, g.out(add1), d, layer + " ln_2");
@@ -145,7 +154,9 @@ final class Gpt2Matcher {
             long[] table = g.initializerShape(g.in(i, 0));
             if (table == null || table.length != 2) continue;
             String idx = g.in(i, 1);
-            for (int p = g.producerOf(idx); p >= 0 && INDEX_PLUMBING.contains(g.op(p)); p = g.producerOf(idx)) idx = g.in(p, 0);
+            // a few reshapes or casts at most (no-ops are gone already): a bounded walk
+            for (int p = g.producerOf(idx), steps = 0; p >= 0 && INDEX_PLUMBING.contains(g.op(p)) && steps < 16;
+                 p = g.producerOf(idx), steps++) idx = g.in(p, 0);
             if (idx.equals("input_ids")) found.add(i);
         }
         if (found.size() != 1)
@@ -206,32 +217,12 @@ final class Gpt2Matcher {
         }
     }
 
-    /**
-     * Nodes the walk did not claim compute shapes and the mask from input sizes and attention_mask. Constants go
-     * with the instruction that reads them (a scale becomes part of a requantizer), the rest stays on the host.
-     */
+    /** Nodes the walk did not claim compute shapes and the mask from input sizes and attention_mask: the host's. */
     private void placeTheRest() {
-        Set<Integer> constants = new HashSet<>();
         for (int i = 0; i < placed.length; i++) {
             if (placed[i] != null) continue;
-            if (g.op(i).equals("Constant")) {
-                constants.add(i);
-                continue;
-            }
-            placed[i] = Placement.host(g.op(i).equals("Gather") && g.initializers.containsKey(g.in(i, 0))
+            placed[i] = Placement.host(g.op(i).equals("Gather") && g.storedAs.containsKey(g.in(i, 0))
                     ? "embedding" : "shape/mask plumbing");
-        }
-        for (int i : constants) {
-            Placement reader = null;
-            boolean oneUnit = true;
-            for (int c : g.consumersOf(g.out(i))) {
-                Placement p = placed[c];
-                if (p == null || (reader != null && p.unit() != reader.unit())) oneUnit = false;
-                else if (reader == null) reader = p;
-            }
-            placed[i] = oneUnit && reader != null
-                    ? new Placement(reader.unit(), reader.role() + " (constant)", 0)
-                    : Placement.host("constant");
         }
     }
 }

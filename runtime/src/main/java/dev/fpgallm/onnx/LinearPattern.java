@@ -89,9 +89,12 @@ final class LinearPattern {
     }
 
     private static Match gemm(OnnxGraph g, int reshape, int in) {
-        long[] flat = g.partialShape(g.in(reshape, 1));
-        if (flat == null || flat.length != 2 || !(flat[1] == in || flat[1] == -1 || flat[1] == OnnxGraph.UNKNOWN))
-            throw g.error(reshape, "expected a Reshape to [-1, " + in + "] before the Gemm");
+        // x [.., in] -> [rows, in]: the rows stay rows (PyTorch's x.view(-1, x.size(-1)) before addmm)
+        Dim[] xs = g.shape(g.in(reshape, 0)), flat = g.shape(g.out(reshape));
+        if (xs == null || flat == null || xs.length < 2 || flat.length != 2 || !flat[1].is(in) || !xs[xs.length - 1].is(in)
+                || !flat[0].equals(Dim.product(xs, 0, xs.length - 1)))
+            throw g.error(reshape, "expected a Reshape of " + Dim.toString(xs) + " to [rows, " + in + "] before the "
+                    + "Gemm, found " + Dim.toString(flat));
         String x2 = g.out(reshape);
         int gm = g.readers(x2, "Gemm").get(0);
         if (!g.in(gm, 0).equals(x2) || g.intAttr(gm, "transA", 0) != 0
@@ -113,9 +116,12 @@ final class LinearPattern {
             bias = g.weight(c, gm, out);
         }
         List<Integer> back = g.readers(g.out(gm), "Reshape");
-        if (g.readers(g.out(gm)).size() != 1 || back.size() != 1)
-            throw g.error(gm, "expected a Reshape back to [batch, sequence, " + out + "] after the Gemm; "
-                    + g.describeReaders(g.out(gm)));
+        Dim[] expected = java.util.Arrays.copyOf(xs, xs.length);
+        expected[xs.length - 1] = Dim.of(out);
+        if (g.readers(g.out(gm)).size() != 1 || back.size() != 1
+                || !java.util.Arrays.equals(g.shape(g.out(back.get(0))), expected))
+            throw g.error(gm, "expected a Reshape back to " + Dim.toString(expected) + " after the Gemm; "
+                    + g.describeReaders(g.out(gm)) + (back.size() == 1 ? " to " + Dim.toString(g.shape(g.out(back.get(0)))) : ""));
         return new Match(g.out(back.get(0)), new Linear(in, out, rows, bias), gm,
                 new ArrayList<>(List.of(reshape, gm, back.get(0))), b, bias != null);
     }

@@ -82,12 +82,42 @@ public final class OnnxFile {
                 throw new ModelFormatException(file + ": not a valid ONNX file (truncated or corrupt protobuf: "
                         + firstLine(e.getMessage()) + ")");
             }
-            return action.apply(model);
+            try {
+                return action.apply(model);
+            } catch (ModelFormatException e) {
+                throw oneLine(e);
+            }
         } catch (NoSuchFileException e) {
             throw new ModelFormatException(file + ": no such file");
         } catch (IOException e) {
             throw new ModelFormatException(file + ": cannot read: " + e.getMessage());
         }
+    }
+
+    /**
+     * The same refusal with the file's own strings (node, value and file names may hold any bytes) made printable
+     * on one line: control characters escaped, very long messages cut.
+     */
+    static ModelFormatException oneLine(ModelFormatException e) {
+        String m = e.getMessage() == null ? "" : e.getMessage();
+        StringBuilder s = new StringBuilder(Math.min(m.length(), 2048));
+        boolean changed = false;
+        for (int i = 0; i < m.length(); i++) {
+            char c = m.charAt(i);
+            if (s.length() >= 2000) {
+                s.append(" ...");
+                changed = true;
+                break;
+            }
+            if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
+                s.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+                changed = true;
+            } else s.append(c);
+        }
+        if (!changed) return e;
+        ModelFormatException clean = new ModelFormatException(s.toString());
+        clean.setStackTrace(e.getStackTrace());
+        return clean;
     }
 
     private static String firstLine(String s) {

@@ -1,42 +1,38 @@
 package dev.fpgallm.onnx;
 
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OnnxValue;
-import ai.onnxruntime.OrtEnvironment;
-import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import com.google.protobuf.CodedOutputStream;
 import dev.fpgallm.backend.Backend;
 import dev.fpgallm.backend.SequenceFullException;
 import dev.fpgallm.model.Gpt2Config;
 import dev.fpgallm.model.Gpt2Weights;
-import dev.fpgallm.onnx.proto.Onnx.ModelProto;
-import java.io.IOException;
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
-import java.nio.LongBuffer;
-import java.util.HashMap;
-import java.util.Map;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Optional;
+import java.util.Set;
 
 /**
- * The CPU baseline: the model exported to ONNX (optimum layout) and run by ONNX Runtime's CPU execution provider
- * with all graph optimizations and one intra-op thread per core. The KV cache stays inside ONNX Runtime: each
- * step's {@code present.*} tensors are fed back as the next step's {@code past_key_values.*}, and the result that
- * owns them is closed once the following step has run.
+ * The CPU baseline: ONNX Runtime's CPU execution provider (all graph optimizations, one intra-op thread per core).
+ * For a model imported from an ONNX file it runs that file as given, so it is an independent check of the import;
+ * for any other model it runs the project's own export (optimum layout). A graph with a KV cache keeps it inside
+ * ONNX Runtime: each step's {@code present.*} tensors are fed back as the next step's {@code past_key_values.*},
+ * and the result that owns them is closed once the following step has run. A graph without one recomputes the
+ * whole sequence at every step.
  */
 public final class OrtBackend implements Backend {
-    private final OrtEnvironment env = OrtEnvironment.getEnvironment();
-    private final OrtSession session;
+    private final OrtDecoder decoder;
     private final Gpt2Config c;
     private final int maxSeq;
-    private final String[] pastNames, presentNames;
-    private final OnnxTensor emptyPast;      // [1, n_head, 0, head_dim]: the cache before the first token
+    private final String source;
     private OrtSession.Result cache;         // the last step's outputs; its present.* tensors are the KV cache
+    private int[] history = new int[0];      // the tokens fed so far (a graph without a cache recomputes them)
     private int position;
-    private float[] lastLogits;
+
+    /** The model that {@code weights} came from if it was an ONNX file, else the project's export of it. */
+    public static OrtBackend open(Gpt2Weights weights, int maxSeq) {
+        Optional<Path> file = OnnxImporter.sourceOf(weights);
+        return file.isPresent() ? new OrtBackend(file.get(), weights.config(), maxSeq) : new OrtBackend(weights, maxSeq);
+    }
 
     public OrtBackend(Gpt2Weights weights, int maxSeq) {
         this(weights, maxSeq, ExportStyle.OPTIMUM);
@@ -45,53 +41,29 @@ public final class OrtBackend implements Backend {
     /** Runs the model exported in another style (tests show every style computes the same). */
     OrtBackend(Gpt2Weights weights, int maxSeq, ExportStyle style) {
         this.c = weights.config();
-        if (maxSeq < 1 || maxSeq > c.nPositions())
-            throw new IllegalArgumentException("maxSeq " + maxSeq + " outside 1.." + c.nPositions());
-        this.maxSeq = maxSeq;
-        pastNames = new String[2 * c.nLayer()];
-        presentNames = new String[2 * c.nLayer()];
-        for (int l = 0; l < c.nLayer(); l++) {
-            pastNames[2 * l] = "past_key_values." + l + ".key";
-            pastNames[2 * l + 1] = "past_key_values." + l + ".value";
-            presentNames[2 * l] = "present." + l + ".key";
-            presentNames[2 * l + 1] = "present." + l + ".value";
-        }
-        session = createSession(weights, style);
-        emptyPast = emptyCache();
-    }
-
-    private OnnxTensor emptyCache() {
-        try {
-            return OnnxTensor.createTensor(env, directFloats(0), new long[] {1, c.nHead(), 0, c.headDim()});
-        } catch (OrtException e) {
-            closeSession();
-            throw new IllegalStateException("ONNX Runtime: " + e.getMessage(), e);
+        this.maxSeq = checked(maxSeq);
+        this.source = "the export of " + c.name();
+        try (Arena arena = Arena.ofConfined()) {
+            decoder = OrtDecoder.of(OnnxExporter.export(weights, style, arena), source, c.nLayer(), c.nHead(), c.headDim(), true);
         }
     }
 
-    /**
-     * Exports and serializes the model into native memory owned by an arena, hands it to ONNX Runtime (which keeps
-     * its own copy of the weights) and frees it: the Java heap holds no second copy of the model afterwards.
-     */
-    private OrtSession createSession(Gpt2Weights weights, ExportStyle style) {
-        try (Arena arena = Arena.ofConfined();
-             OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
-            ModelProto model = OnnxExporter.export(weights, style, arena);
-            int size = model.getSerializedSize();
-            MemorySegment bytes = arena.allocate(size);
-            ByteBuffer buffer = bytes.asByteBuffer();
-            CodedOutputStream out = CodedOutputStream.newInstance(buffer);
-            model.writeTo(out);
-            out.flush();
-            buffer.flip();
-            options.setIntraOpNumThreads(Runtime.getRuntime().availableProcessors());
-            options.setInterOpNumThreads(1);
-            options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
-            options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-            return env.createSession(buffer, options);
-        } catch (OrtException | IOException e) {
-            throw new IllegalStateException("ONNX Runtime could not load the exported model: " + e.getMessage(), e);
-        }
+    /** Runs {@code file} as given; {@code config} is what its import found. */
+    public OrtBackend(Path file, Gpt2Config config, int maxSeq) {
+        this.c = config;
+        this.maxSeq = checked(maxSeq);
+        this.source = file.toString();
+        decoder = OrtDecoder.open(file, c.nLayer(), c.nHead(), c.headDim(), true);
+    }
+
+    private int checked(int n) {
+        if (n < 1 || n > c.nPositions()) throw new IllegalArgumentException("maxSeq " + n + " outside 1.." + c.nPositions());
+        return n;
+    }
+
+    /** Whether the graph keeps a KV cache (else every step recomputes the sequence). */
+    public boolean cached() {
+        return decoder.cached();
     }
 
     @Override
@@ -118,24 +90,19 @@ public final class OrtBackend implements Backend {
     public void reset() {
         if (cache != null) cache.close();
         cache = null;
+        history = new int[0];
         position = 0;
     }
 
     @Override
     public float[] prefill(int[] tokens) {
-        FloatBuffer all = run(tokens);
-        lastLogits = new float[c.vocabSize()];
-        all.position((tokens.length - 1) * c.vocabSize());
-        all.get(lastLogits);
-        return lastLogits;
+        float[][] all = run(tokens);
+        return all[all.length - 1];
     }
 
     @Override
     public float[][] prefillAll(int[] tokens) {
-        FloatBuffer all = run(tokens);
-        float[][] out = new float[tokens.length][c.vocabSize()];
-        for (float[] row : out) all.get(row);
-        return out;
+        return run(tokens);
     }
 
     @Override
@@ -143,65 +110,40 @@ public final class OrtBackend implements Backend {
         return prefill(new int[] {token});
     }
 
-    /** One pass over {@code tokens} at the current position; returns the logits [tokens][vocab] as one buffer. */
-    private FloatBuffer run(int[] tokens) {
+    /** One pass over {@code tokens} at the current position; the logits of those tokens. */
+    private float[][] run(int[] tokens) {
         int m = tokens.length, past = position;
         if (m == 0) throw new IllegalArgumentException("no tokens to feed");
         if (past + m > maxSeq) throw new SequenceFullException(past, m, maxSeq);
-        LongBuffer ids = directLongs(m), positions = directLongs(m), mask = directLongs(past + m);
-        for (int i = 0; i < m; i++) {
-            if (tokens[i] < 0 || tokens[i] >= c.vocabSize())
-                throw new IllegalArgumentException("token id " + tokens[i] + " outside the vocabulary");
-            ids.put(i, tokens[i]);
-            positions.put(i, past + i);
-        }
-        for (int i = 0; i < past + m; i++) mask.put(i, 1);
-        Map<String, OnnxTensor> inputs = new HashMap<>();
-        try {
-            inputs.put("input_ids", OnnxTensor.createTensor(env, ids, new long[] {1, m}));
-            inputs.put("position_ids", OnnxTensor.createTensor(env, positions, new long[] {1, m}));
-            inputs.put("attention_mask", OnnxTensor.createTensor(env, mask, new long[] {1, past + m}));
-            Map<String, OnnxTensor> feeds = new HashMap<>(inputs);
-            for (int i = 0; i < pastNames.length; i++)
-                feeds.put(pastNames[i], cache == null ? emptyPast : present(cache, presentNames[i]));
-            OrtSession.Result result = session.run(feeds);
+        for (int t : tokens)
+            if (t < 0 || t >= c.vocabSize()) throw new IllegalArgumentException("token id " + t + " outside the vocabulary");
+        int[] all = Arrays.copyOf(history, past + m);
+        System.arraycopy(tokens, 0, all, past, m);
+        float[][] logits;
+        if (decoder.cached()) {
+            OrtSession.Result result = decoder.run(tokens, past, cache, Set.of());
+            try {
+                logits = decoder.logits(result, m, c.vocabSize());
+            } catch (RuntimeException e) {
+                result.close();
+                throw e;
+            }
             if (cache != null) cache.close(); // the old cache was read by this step; the new one replaces it
             cache = result;
-            position = past + m;
-            return ((OnnxTensor) result.get("logits").orElseThrow()).getFloatBuffer();
-        } catch (OrtException e) {
-            throw new IllegalStateException("ONNX Runtime: " + e.getMessage(), e);
-        } finally {
-            for (OnnxTensor t : inputs.values()) t.close();
+        } else {
+            // no cache in the graph: the whole sequence again, keeping the logits of the new tokens
+            try (OrtSession.Result result = decoder.run(all, 0, null, Set.of())) {
+                logits = Arrays.copyOfRange(decoder.logits(result, past + m, c.vocabSize()), past, past + m);
+            }
         }
-    }
-
-    private static OnnxTensor present(OrtSession.Result r, String name) {
-        OnnxValue v = r.get(name).orElseThrow(() -> new IllegalStateException("ONNX Runtime returned no " + name));
-        return (OnnxTensor) v;
-    }
-
-    /** ONNX Runtime reads direct buffers in native byte order in place; heap buffers it would copy. */
-    private static LongBuffer directLongs(int n) {
-        return ByteBuffer.allocateDirect(n * 8).order(ByteOrder.nativeOrder()).asLongBuffer();
-    }
-
-    private static FloatBuffer directFloats(int n) {
-        return ByteBuffer.allocateDirect(n * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
+        history = all;
+        position = past + m;
+        return logits;
     }
 
     @Override
     public void close() {
         reset();
-        emptyPast.close();
-        closeSession();
-    }
-
-    private void closeSession() {
-        try {
-            session.close();
-        } catch (OrtException e) {
-            throw new IllegalStateException("ONNX Runtime: " + e.getMessage(), e);
-        }
+        decoder.close();
     }
 }

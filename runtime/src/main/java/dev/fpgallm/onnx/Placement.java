@@ -10,7 +10,9 @@ package dev.fpgallm.onnx;
 public record Placement(Unit unit, String role, long macs) {
     /** The NPU's instructions (docs/isa.md section 4.2), or the host CPU. */
     public enum Unit {
-        GEMM("NPU GEMM"), ATTENTION("NPU ATTENTION"), LAYERNORM("NPU LAYERNORM"), HOST("host");
+        GEMM("NPU GEMM"), ATTENTION("NPU ATTENTION"), LAYERNORM("NPU LAYERNORM"), HOST("host"),
+        /** resolved when the model is imported: constants, static shape arithmetic, no-ops, unused nodes */
+        IMPORT("import");
 
         public final String label;
 
@@ -19,7 +21,7 @@ public record Placement(Unit unit, String role, long macs) {
         }
 
         public boolean offloaded() {
-            return this != HOST;
+            return this != HOST && this != IMPORT;
         }
     }
 

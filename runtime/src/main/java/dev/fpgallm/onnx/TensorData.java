@@ -45,10 +45,110 @@ final class TensorData {
         return t.build();
     }
 
+    /** Tensors larger than this are refused: one Java array holds at most about 2^31 elements. */
+    static final long MAX_ELEMENTS = Integer.MAX_VALUE - 8;
+
+    /**
+     * The element count of a tensor whose dims were {@link #check checked}; for an unchecked one, -1 when a dim
+     * is negative or the product would pass {@link #MAX_ELEMENTS}, so that no caller multiplies into overflow.
+     */
     static long elementCount(TensorProto t) {
         long n = 1;
-        for (long d : t.getDimsList()) n = Math.multiplyExact(n, d);
+        for (long d : t.getDimsList()) {
+            if (d < 0) return -1;
+            if (d != 0 && n > MAX_ELEMENTS / d) return -1;
+            n *= d;
+        }
         return n;
+    }
+
+    /**
+     * Checks a tensor before anything reads it: no negative dimension, an element count one array can hold, a known
+     * element type, data (raw or typed) of exactly the size the dims say, no external file, and every
+     * floating-point element finite (NaN anywhere, or an infinity in a tensor of more than one element, is refused;
+     * a scalar -inf is a legitimate mask fill value).
+     *
+     * @throws IllegalArgumentException saying what is wrong, to follow the tensor's name
+     */
+    static void check(TensorProto t) {
+        for (long d : t.getDimsList())
+            if (d < 0) throw new IllegalArgumentException("has a negative dimension (dims " + t.getDimsList() + ")");
+        long n = elementCount(t);
+        if (n < 0) throw new IllegalArgumentException("has dims " + t.getDimsList() + ": more than "
+                + MAX_ELEMENTS + " elements");
+        if (isExternal(t)) throw new IllegalArgumentException("keeps its data in an external file, which fpga-llm does not read");
+        DataType type = DataType.forNumber(t.getDataType());
+        int width = elementBytes(t.getDataType());
+        if (type == null || width == 0)
+            throw new IllegalArgumentException("has element type " + typeName(t.getDataType()) + ", which fpga-llm does not read");
+        long stored;
+        if (t.hasRawData()) {
+            stored = t.getRawData().size();
+            if (stored != n * width)
+                throw new IllegalArgumentException("has " + stored + " bytes of raw data, expected " + n * width
+                        + " for dims " + t.getDimsList() + " of " + type);
+        } else {
+            stored = switch (type) {
+                case FLOAT -> t.getFloatDataCount();
+                case COMPLEX64 -> t.getFloatDataCount() / 2;
+                case DOUBLE -> t.getDoubleDataCount();
+                case COMPLEX128 -> t.getDoubleDataCount() / 2;
+                case INT64 -> t.getInt64DataCount();
+                case UINT32, UINT64 -> t.getUint64DataCount();
+                default -> t.getInt32DataCount();
+            };
+            if (stored != n) throw new IllegalArgumentException("holds " + stored + " values, its dims " + t.getDimsList()
+                    + " say " + n);
+        }
+        if (type == DataType.FLOAT || type == DataType.FLOAT16 || type == DataType.BFLOAT16 || type == DataType.DOUBLE) {
+            long bad = firstNonFinite(t, type, n);
+            if (bad >= 0) {
+                double v = doubleAt(t, type, bad);
+                if (Double.isNaN(v) || n > 1)
+                    throw new IllegalArgumentException("holds " + v + " at element " + bad + " (weights must be finite)");
+            }
+        }
+    }
+
+    /** The index of the first NaN or infinity, or -1. */
+    private static long firstNonFinite(TensorProto t, DataType type, long n) {
+        if (!t.hasRawData()) {
+            for (int i = 0; i < n; i++) if (!Double.isFinite(doubleAt(t, type, i))) return i;
+            return -1;
+        }
+        ByteBuffer raw = t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        switch (type) {
+            case FLOAT -> {
+                for (int i = 0; i < n; i++) if ((raw.getInt(4 * i) & 0x7F800000) == 0x7F800000) return i;
+            }
+            case FLOAT16 -> {
+                for (int i = 0; i < n; i++) if ((raw.getShort(2 * i) & 0x7C00) == 0x7C00) return i;
+            }
+            case BFLOAT16 -> {
+                for (int i = 0; i < n; i++) if ((raw.getShort(2 * i) & 0x7F80) == 0x7F80) return i;
+            }
+            default -> {
+                for (int i = 0; i < n; i++) if (!Double.isFinite(raw.getDouble(8 * i))) return i;
+            }
+        }
+        return -1;
+    }
+
+    private static double doubleAt(TensorProto t, DataType type, long i) {
+        int k = (int) i;
+        if (t.hasRawData()) {
+            ByteBuffer raw = t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+            return switch (type) {
+                case FLOAT -> raw.getFloat(4 * k);
+                case DOUBLE -> raw.getDouble(8 * k);
+                default -> half(type, raw.getShort(2 * k));
+            };
+        }
+        return switch (type) {
+            case FLOAT -> t.getFloatData(k);
+            case DOUBLE -> t.getDoubleData(k);
+            default -> half(type, (short) t.getInt32Data(k));
+        };
     }
 
     static String typeName(int dataType) {
@@ -71,7 +171,7 @@ final class TensorData {
 
     /** Bytes the tensor's values take (whichever field holds them). */
     static long byteSize(TensorProto t) {
-        return elementCount(t) * elementBytes(t.getDataType());
+        return Math.max(0, elementCount(t)) * elementBytes(t.getDataType());
     }
 
     static boolean isExternal(TensorProto t) {
@@ -85,7 +185,7 @@ final class TensorData {
      */
     static float[] toFloats(TensorProto t) {
         long n = elementCount(t);
-        if (n > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("has " + n + " elements, too many for one array");
+        if (n < 0 || n > MAX_ELEMENTS) throw new IllegalArgumentException("has " + n + " elements, too many for one array");
         if (isExternal(t)) throw new IllegalArgumentException("keeps its data in an external file, which fpga-llm does not read");
         DataType type = DataType.forNumber(t.getDataType());
         float[] out = new float[(int) n];
@@ -115,10 +215,10 @@ final class TensorData {
         return type == DataType.FLOAT16 ? Float.float16ToFloat(bits) : Float.intBitsToFloat((bits & 0xFFFF) << 16);
     }
 
-    /** Integer values of a small INT64 or INT32 tensor (shapes, axes, split sizes). */
+    /** Integer values of a small integer or bool tensor (shapes, axes, split sizes, masks). */
     static long[] toLongs(TensorProto t) {
         long n = elementCount(t);
-        if (n > 1 << 20) throw new IllegalArgumentException("has " + n + " elements, too many for an integer constant");
+        if (n < 0 || n > 1 << 20) throw new IllegalArgumentException("has " + n + " elements, too many for an integer constant");
         if (isExternal(t)) throw new IllegalArgumentException("keeps its data in an external file");
         DataType type = DataType.forNumber(t.getDataType());
         long[] out = new long[(int) n];
@@ -142,6 +242,22 @@ final class TensorData {
             }
             return out;
         }
+        int width = elementBytes(t.getDataType());
+        if (type == DataType.BOOL || type == DataType.INT8 || type == DataType.UINT8 || type == DataType.INT16
+                || type == DataType.UINT16) {
+            if (!t.hasRawData()) {
+                if (t.getInt32DataCount() != n) throw countMismatch(t.getInt32DataCount(), n);
+                for (int i = 0; i < n; i++) out[i] = t.getInt32Data(i);
+            } else {
+                ByteBuffer raw = rawOf(t, n * width);
+                for (int i = 0; i < n; i++) {
+                    out[i] = width == 1 ? raw.get() : raw.getShort();
+                    if (type == DataType.UINT8) out[i] &= 0xFF;
+                    if (type == DataType.UINT16) out[i] &= 0xFFFF;
+                }
+            }
+            return out;
+        }
         throw new IllegalArgumentException("is " + typeName(t.getDataType()) + ", not an integer tensor");
     }
 
@@ -151,6 +267,7 @@ final class TensorData {
         if (type == DataType.INT64 || type == DataType.INT32) return Arrays.stream(toLongs(t)).asDoubleStream().toArray();
         if (type == DataType.DOUBLE) {
             long n = elementCount(t);
+            if (n < 0 || n > 1 << 20) throw new IllegalArgumentException("has " + n + " elements, too many for a constant");
             if (!t.hasRawData()) return t.getDoubleDataList().stream().mapToDouble(Double::doubleValue).toArray();
             ByteBuffer raw = rawOf(t, n * 8);
             double[] out = new double[(int) n];

@@ -1,5 +1,6 @@
 package dev.fpgallm.cli;
 
+import static dev.fpgallm.onnx.OnnxFixtures.relativeError;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -83,14 +84,7 @@ class OnnxCliTest {
         assertEquals(0, r.code(), r.err());
         assertEquals(0, o.code(), o.err());
         float[][] x = Npy.readFloat32(a), y = Npy.readFloat32(b);
-        for (int i = 0; i < x.length; i++) {
-            double maxDiff = 0, maxRef = 0;
-            for (int v = 0; v < x[i].length; v++) {
-                maxDiff = Math.max(maxDiff, Math.abs(x[i][v] - y[i][v]));
-                maxRef = Math.max(maxRef, Math.abs(x[i][v]));
-            }
-            assertTrue(maxDiff / maxRef < 1e-3, "position " + i + ": " + maxDiff / maxRef);
-        }
+        for (int i = 0; i < x.length; i++) assertTrue(relativeError(y[i], x[i]) < 1e-3, "position " + i + ": " + relativeError(y[i], x[i]));
     }
 
     @Test
@@ -123,6 +117,44 @@ class OnnxCliTest {
             assertEquals(List.of(cut), s.toList(), "nothing written on bad input");
         }
         assertFalse(Files.exists(dir.resolve("g.onnx")));
+    }
+
+    /** A committed torch.onnx.export fixture (src/test/resources/onnx). */
+    static Path fixture(String name) throws Exception {
+        return Path.of(OnnxCliTest.class.getResource("/onnx/" + name).toURI());
+    }
+
+    /** optimum's folder (merged, with-past, no-past files): the merged model is taken; ort and ref agree with torch. */
+    @Test
+    void optimumFolderFromTheCommandLine(@TempDir Path dir) throws Exception {
+        Path folder = fixture("optimum-opset17");
+        float[][] torch = Npy.readFloat32(folder.resolve("decoder_model_merged.logits.npy"));
+        String ids = "11,48,85,122,31,68,105,14,51,88,125,34"; // the fixture's probe (fixtures.json)
+        for (String backend : List.of("ort", "ref")) {
+            Path out = dir.resolve(backend + ".npy");
+            CliRunner r = CliRunner.run("logits", "--model", folder.toString(), "--backend", backend, "--max-seq", "32",
+                    "--ids", ids, "--out", out.toString());
+            assertEquals(0, r.code(), r.err());
+            float[][] got = Npy.readFloat32(out);
+            for (int i = 0; i < got.length; i++)
+                assertTrue(relativeError(got[i], torch[i]) < 1e-4, backend + " position " + i + ": " + relativeError(got[i], torch[i]));
+        }
+        CliRunner s = CliRunner.run("inspect", "--model", folder.toString(), "--summary", "--max-seq", "32");
+        assertEquals(0, s.code(), s.err());
+        assertTrue(s.out().contains("decoder_model_merged.onnx") && s.out().contains("the merged model's branch with past inputs"), s.out());
+        for (String part : List.of("h.0 attn.c_attn", "h.1 attn ", "h.1 ln_2", "lm_head", "embedding", "shape/mask plumbing", "constant"))
+            assertTrue(s.out().contains(part), part + " in\n" + s.out());
+        assertTrue(s.out().lines().count() < 60, "a summary: " + s.out().lines().count() + " lines");
+    }
+
+    @Test
+    void refusedExportsAreOneLineExitTwo() throws Exception {
+        CliRunner.run("inspect", "--model", fixture("refuse-no-causal-mask.onnx").toString())
+                .assertOneLineError("attention without a causal mask is not a GPT-2 decoder");
+        CliRunner.run("generate", "--model", fixture("refuse-erf-gelu.onnx").toString(), "--backend", "ort", "Hello")
+                .assertOneLineError("exact (erf) GELU");
+        CliRunner.run("logits", "--model", fixture("refuse-opset12.onnx").toString(), "--ids", "1,2", "--out", "x.npy")
+                .assertOneLineError("opset 12 is older than the supported 13");
     }
 
     @Test

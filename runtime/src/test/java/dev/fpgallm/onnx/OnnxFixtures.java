@@ -16,7 +16,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 /** Models and files shared by the ONNX tests. */
-final class OnnxFixtures {
+public final class OnnxFixtures {
     private static Gpt2Weights tiny;
 
     private OnnxFixtures() {
@@ -90,7 +90,7 @@ final class OnnxFixtures {
     }
 
     /** max |a - b| over max |b|: the error relative to the logits' scale. */
-    static double relativeError(float[] actual, float[] expected) {
+    public static double relativeError(float[] actual, float[] expected) {
         double maxDiff = 0, maxRef = 0;
         for (int i = 0; i < expected.length; i++) {
             maxDiff = Math.max(maxDiff, Math.abs(actual[i] - expected[i]));

@@ -78,6 +78,19 @@ class OrtBackendTest {
         }
     }
 
+    /** NaN weights make NaN logits; ONNX Runtime computing them is refused in one line, never passed on. */
+    @Test
+    void nonFiniteLogitsAreRefused() {
+        Gpt2Weights w = OnnxFixtures.tiny();
+        float[] head = w.lmHead().clone();
+        head[5 * w.config().nEmbd()] = Float.NaN;
+        Gpt2Weights bad = new Gpt2Weights(w.config(), w.wte(), w.wpe(), w.blocks(), w.lnF(), head);
+        try (OrtBackend ort = new OrtBackend(bad, 8)) {
+            String msg = assertThrows(dev.fpgallm.model.ModelFormatException.class, () -> ort.prefill(tokens(3, 2))).getMessage();
+            assertTrue(msg.contains("ONNX Runtime computed NaN in logits") && !msg.contains("\n"), msg);
+        }
+    }
+
     /** The expensive one: synthetic DistilGPT2, a prefill of 3 and 3 decode steps. */
     @Test
     void distilGpt2MatchesReference() {
