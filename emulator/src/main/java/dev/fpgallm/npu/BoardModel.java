@@ -118,10 +118,10 @@ public record BoardModel(String id, String name, Figure clockHz, Figure weightPo
                 new Figure("port efficiency", 0.75, "assumed: the KV260's pessimistic figure carried over (Manev et al., FPT 2019, a ZCU102); not measured on an Alveo card"),
                 new Figure("DDR efficiency", 0.75, "assumed: as the KV260's (Manev et al., FPT 2019); not measured on an Alveo card"));
         return new BoardModel("u250", "Alveo U250 (xilinx_u250_gen3x16_xdma_4_1), NPU at 300 MHz with 128-bit ports",
-                new Figure("kernel clock", 300e6, "link/u250.cfg: kernel_frequency=300 on the platform's scalable clock 0 (UG1393, \"Identifying Platform Clocks\"); v++ lowers it if timing fails: read the xclbin's (xclbinutil --info)"),
+                new Figure("kernel clock", 300e6, "link/u250.cfg: kernel_frequency=300 on the platform's scalable clock 0, Alveo's default kernel clock (UG1393, \"Identifying Platform Clocks\", \"Clock Information\"); v++ lowers it if timing fails: read the xclbin's (xclbinutil --info)"),
                 new Figure("weight ports", 4, "DDR[0]..DDR[3], one per weights buffer and bank (link/u250.cfg); 128-bit beats as on the KV260 (the source's ap_uint<128>)"),
                 new Figure("DDR bandwidth", 76.8e9, "4 DDR4-2400 banks x 64 bits x 2400 MT/s = 4 x 19.2 GB/s (UG1120, \"U250 Gen3x16 XDMA 4_1 Platform\"; Vitis tutorials XD099, \"Alveo Overview\")"),
-                new Figure("launch overhead", 100e-6, "estimate: an XRT run's start and wait over PCIe, 50-100 us reported on Alveo cards (Xilinx/XRT issues 8687 and 6601), plus the step's buffer syncs over PCIe (a 201 KB logits row at about 16 GiB/s, XD099: 13 us); not measured"),
+                new Figure("launch overhead", 100e-6, "estimate: an XRT run's start and wait over PCIe (16-56 us per call on an Alveo U25, Xilinx/XRT issue 6601; 50-100 us launch latency on a U55C, issue 8687) plus the step's buffer syncs over PCIe (DistilGPT2's 201 KB logits row at about 16 GiB/s, XD099: 13 us); not measured"),
                 optimistic, pessimistic, "");
     }
 
