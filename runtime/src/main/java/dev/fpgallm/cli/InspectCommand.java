@@ -170,12 +170,7 @@ final class InspectCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "predicted %s, %s: %s = %s%n", board.name(), step(at), total.millis(3),
                 total.tokensPerSecond(at.nTokens()));
         out.println("  " + Band.LABEL + ";");
-        if (board.isCalibrated()) {
-            out.println("  " + board.calibration() + ":");
-            for (BoardModel.Figure f : board.figures())
-                if (f.source().startsWith("measured"))
-                    out.printf(Locale.ROOT, "    %s %s: %s%n", f.what(), value(f), f.source());
-        }
+        if (board.isCalibrated()) printMeasured(out, board);
         out.println("  " + board.describeCorners());
         if (!m.fp16Layers().isEmpty())
             out.println("  (NPU segments only: the host's FP16 layers " + m.fp16Layers() + " are not in this prediction)");
@@ -189,6 +184,21 @@ final class InspectCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "  %-10s %17s  %5.1f %%  (header, program fetch, status; %.0f us XRT overhead per launch)%n",
                 "launch", launch.millis(3), 100 * launch.lowMs() / total.lowMs(), 1e6 * board.launchOverheadSeconds());
         out.println("  (shares of the optimistic end)");
+    }
+
+    /** After "calibrated from FILE (...):", each measured figure once, both ends where they differ, and its rows. */
+    private static void printMeasured(PrintWriter out, BoardModel board) {
+        out.println("  " + board.calibration() + ":");
+        BoardModel.Corner o = board.optimistic(), p = board.pessimistic();
+        List<BoardModel.Figure[]> pairs = List.of(new BoardModel.Figure[] {board.launchOverhead(), board.launchOverhead()},
+                new BoardModel.Figure[] {o.axiLatencyCycles(), p.axiLatencyCycles()},
+                new BoardModel.Figure[] {o.weightPortEfficiency(), p.weightPortEfficiency()},
+                new BoardModel.Figure[] {o.portEfficiency(), p.portEfficiency()},
+                new BoardModel.Figure[] {o.ddrEfficiency(), p.ddrEfficiency()});
+        for (BoardModel.Figure[] f : pairs)
+            if (f[0].source().startsWith("measured"))
+                out.printf(Locale.ROOT, "    %s %s: %s%n", f[0].what(),
+                        f[0].value() == f[1].value() ? value(f[0]) : value(f[0]) + " to " + value(f[1]), f[0].source());
     }
 
     /** A figure's value as its kind is read: a share in %, seconds in us, the rest as they are. */
