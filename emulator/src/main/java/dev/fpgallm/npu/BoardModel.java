@@ -78,6 +78,14 @@ public record BoardModel(String id, String name, Figure clockHz, Figure weightPo
         }
     }
 
+    /** The optimistic end's round trip on every board: what the kernel's m_axi pragmas schedule for. */
+    private static final Figure VITIS_LATENCY = new Figure("AXI latency", 64,
+            "Vitis HLS's default m_axi latency in the Vitis flow (UG1399, \"Default Settings of Vivado/Vitis Flows\")");
+
+    private static Corner corner(String name, Figure latency, double ports, String portsSource, double ddr, String ddrSource) {
+        return new Corner(name, latency, new Figure("port efficiency", ports, portsSource), new Figure("DDR efficiency", ddr, ddrSource));
+    }
+
     /**
      * The KV260 (K26 SOM) with the NPU at 200 MHz (docs/hardware.md). The two corners are those of issue 11: the
      * optimistic one has every port busy every cycle of a burst and Vitis's default round trip; the pessimistic one
@@ -85,14 +93,13 @@ public record BoardModel(String id, String name, Figure clockHz, Figure weightPo
      * KV260.
      */
     public static BoardModel kv260() {
-        Corner optimistic = new Corner("optimistic",
-                new Figure("AXI latency", 64, "Vitis HLS's default m_axi latency in the Vitis flow (UG1399, \"Default Settings of Vivado/Vitis Flows\")"),
-                new Figure("port efficiency", 1.0, "assumed: ports 100 % busy, one 128-bit beat per cycle of a burst"),
-                new Figure("DDR efficiency", 1.0, "assumed: the DDR's theoretical bandwidth"));
-        Corner pessimistic = new Corner("pessimistic",
+        Corner optimistic = corner("optimistic", VITIS_LATENCY,
+                1.0, "assumed: ports 100 % busy, one 128-bit beat per cycle of a burst",
+                1.0, "assumed: the DDR's theoretical bandwidth");
+        Corner pessimistic = corner("pessimistic",
                 new Figure("AXI latency", 80, "assumed: 64 plus a quarter for the AFI and DDR controller under load (not measured)"),
-                new Figure("port efficiency", 0.75, "Manev et al., FPT 2019: PL-to-PS-DDR throughput on a ZCU102 reached 75 % of theoretical; assumed for each port"),
-                new Figure("DDR efficiency", 0.75, "Manev et al., FPT 2019 (ZCU102, 75 % of theoretical)"));
+                0.75, "Manev et al., FPT 2019: PL-to-PS-DDR throughput on a ZCU102 reached 75 % of theoretical; assumed for each port",
+                0.75, "Manev et al., FPT 2019 (ZCU102, 75 % of theoretical)");
         return new BoardModel("kv260", "KV260 (K26 SOM), NPU at 200 MHz",
                 new Figure("kernel clock", 200e6, "the spec's target; v++ derives it from the platform's 100 MHz pl_clk0 (link/kv260.cfg)"),
                 new Figure("weight ports", 4, "HP0..HP3, one per weights buffer (link/kv260.cfg)"),
@@ -109,14 +116,13 @@ public record BoardModel(String id, String name, Figure clockHz, Figure weightPo
      * estimate from XRT's issue tracker plus the step's PCIe transfers.
      */
     public static BoardModel u250() {
-        Corner optimistic = new Corner("optimistic",
-                new Figure("AXI latency", 64, "Vitis HLS's default m_axi latency in the Vitis flow (UG1399, \"Default Settings of Vivado/Vitis Flows\")"),
-                new Figure("port efficiency", 1.0, "assumed: ports 100 % busy, one 128-bit beat per cycle of a burst (a quarter of a bank's bandwidth)"),
-                new Figure("DDR efficiency", 1.0, "assumed: the banks' theoretical bandwidth"));
-        Corner pessimistic = new Corner("pessimistic",
+        Corner optimistic = corner("optimistic", VITIS_LATENCY,
+                1.0, "assumed: ports 100 % busy, one 128-bit beat per cycle of a burst (a quarter of a bank's bandwidth)",
+                1.0, "assumed: the banks' theoretical bandwidth");
+        Corner pessimistic = corner("pessimistic",
                 new Figure("AXI latency", 120, "assumed: 400 ns at 300 MHz for a DDR4 page miss through the platform's interconnect and an SLR crossing (not measured)"),
-                new Figure("port efficiency", 0.75, "assumed: the KV260's pessimistic figure carried over (Manev et al., FPT 2019, a ZCU102); not measured on an Alveo card"),
-                new Figure("DDR efficiency", 0.75, "assumed: as the KV260's (Manev et al., FPT 2019); not measured on an Alveo card"));
+                0.75, "assumed: the KV260's pessimistic figure carried over (Manev et al., FPT 2019, a ZCU102); not measured on an Alveo card",
+                0.75, "assumed: as the KV260's (Manev et al., FPT 2019); not measured on an Alveo card");
         return new BoardModel("u250", "Alveo U250 (xilinx_u250_gen3x16_xdma_4_1), NPU at 300 MHz with 128-bit ports",
                 new Figure("kernel clock", 300e6, "link/u250.cfg: kernel_frequency=300 on the platform's scalable clock 0, Alveo's default kernel clock (UG1393, \"Identifying Platform Clocks\", \"Clock Information\"); v++ lowers it if timing fails: read the xclbin's (xclbinutil --info)"),
                 new Figure("weight ports", 4, "DDR[0]..DDR[3], one per weights buffer and bank (link/u250.cfg); 128-bit beats as on the KV260 (the source's ap_uint<128>)"),

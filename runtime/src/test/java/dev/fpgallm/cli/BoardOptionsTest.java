@@ -7,7 +7,6 @@ import dev.fpgallm.bench.BenchCsv;
 import dev.fpgallm.board.BandwidthCsv;
 import dev.fpgallm.board.BandwidthRow;
 import dev.fpgallm.json.Json;
-import dev.fpgallm.model.ModelStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,17 +27,15 @@ import org.junit.jupiter.api.io.TempDir;
 class BoardOptionsTest {
     @TempDir
     static Path home;
-    private static String shared;
 
     @BeforeAll
     static void useTemporaryHome() {
-        shared = System.getProperty(ModelStore.HOME_PROPERTY, "");
-        System.setProperty(ModelStore.HOME_PROPERTY, home.toString());
+        TemporaryHome.use(home);
     }
 
     @AfterAll
     static void restoreHome() {
-        System.setProperty(ModelStore.HOME_PROPERTY, shared);
+        TemporaryHome.restore();
     }
 
     @Test
