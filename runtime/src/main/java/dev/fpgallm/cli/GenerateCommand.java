@@ -68,10 +68,10 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        backendOptions.board = boardOptions;
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         if (maxNewTokens < 1) throw new UserError("--max-new-tokens must be at least 1");
-        backendOptions.board = boardOptions;
         backendOptions.check();
         String text = String.join(" ", prompt);
         Gpt2Tokenizer tokenizer = Gpt2Tokenizer.gpt2();
