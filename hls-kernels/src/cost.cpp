@@ -33,12 +33,18 @@ const PortSpec PORTS[PORT_COUNT] = {
 };
 
 // The corner being counted. The defaults are BoardModel.kv260()'s optimistic corner (the Java test checks that
-// they agree): 64-cycle AXI latency, ports 100 % busy, DDR4-2400 x 64 bit = 96 bytes per 200 MHz cycle.
+// they agree): 64-cycle AXI latency, ports 100 % busy, DDR4-2400 x 64 bit = 96 bytes per 200 MHz cycle. The four
+// weight ports may have an efficiency of their own (a bandwidth probe measures them streaming together: the
+// Java BoardModel's calibrated corners); the built-in corners give every port the same.
 struct Corner {
-    double latency, efficiency, ddr_bytes_per_cycle;
+    double latency, efficiency, weight_efficiency, ddr_bytes_per_cycle;
 };
-const Corner OPTIMISTIC = {64, 1.0, 96};
-const Corner PESSIMISTIC = {80, 0.75, 72};
+const Corner OPTIMISTIC = {64, 1.0, 1.0, 96};
+const Corner PESSIMISTIC = {80, 0.75, 0.75, 72};
+// BoardModel.u250()'s: the same kernel at 300 MHz on four DDR4-2400 x 64 bit banks (4 x 19.2 GB/s = 256 bytes per
+// cycle), a longer round trip at the pessimistic end.
+const Corner U250_OPTIMISTIC = {64, 1.0, 1.0, 256};
+const Corner U250_PESSIMISTIC = {120, 0.75, 0.75, 192};
 
 struct ProcessClock {
     const char *name;
@@ -76,7 +82,8 @@ double rate(Port p) {
     const Corner &c = state().corner;
     const PortSpec &s = PORTS[p];
     const double sustained = s.outstanding * (double)s.burst_beats / (c.latency + s.burst_beats);
-    return c.efficiency < sustained ? c.efficiency : sustained;
+    const double efficiency = p == P_WEIGHTS ? c.weight_efficiency : c.efficiency;
+    return efficiency < sustained ? efficiency : sustained;
 }
 
 ProcessClock *current_process() {
@@ -222,19 +229,40 @@ using namespace npu::cost;
 // The C interface (exported from libnpu_csim.so next to npu_top).
 extern "C" {
 
-// Sets the corner the next launches are counted in: AXI latency in cycles, port efficiency (0, 1], sustained
-// DDR bytes per kernel cycle. Returns 0, or -1 (and keeps the corner) for values out of range.
-int npu_csim_timing_corner(double latency, double efficiency, double ddr_bytes_per_cycle) {
-    if (!(latency >= 0) || !(efficiency > 0 && efficiency <= 1) || !(ddr_bytes_per_cycle > 0)) return -1;
-    state().corner = {latency, efficiency, ddr_bytes_per_cycle};
+// Sets the corner the next launches are counted in: AXI latency in cycles, the efficiency (0, 1] of the weight
+// ports and of every other port, sustained DDR bytes per kernel cycle. Returns 0, or -1 (and keeps the corner)
+// for values out of range.
+int npu_csim_timing_corner_ports(double latency, double efficiency, double weight_efficiency,
+                                 double ddr_bytes_per_cycle) {
+    if (!(latency >= 0) || !(efficiency > 0 && efficiency <= 1) || !(weight_efficiency > 0 && weight_efficiency <= 1) ||
+        !(ddr_bytes_per_cycle > 0))
+        return -1;
+    state().corner = {latency, efficiency, weight_efficiency, ddr_bytes_per_cycle};
     return 0;
 }
 
-// The built-in corners (0 optimistic, 1 pessimistic) that `tb_npu --timing` counts: {latency, efficiency,
-// DDR bytes per cycle}.
+// The same with one efficiency for every port.
+int npu_csim_timing_corner(double latency, double efficiency, double ddr_bytes_per_cycle) {
+    return npu_csim_timing_corner_ports(latency, efficiency, efficiency, ddr_bytes_per_cycle);
+}
+
+// The built-in corners of a board ("kv260" or "u250"; 0 optimistic, 1 pessimistic) that `tb_npu --timing`
+// counts: {latency, efficiency, DDR bytes per cycle}. Returns 0, or -1 for an unknown board.
+int npu_csim_timing_board_default(const char *board, int pessimistic, double out[3]) {
+    const Corner *c;
+    if (strcmp(board, "kv260") == 0)
+        c = pessimistic ? &PESSIMISTIC : &OPTIMISTIC;
+    else if (strcmp(board, "u250") == 0)
+        c = pessimistic ? &U250_PESSIMISTIC : &U250_OPTIMISTIC;
+    else
+        return -1;
+    out[0] = c->latency, out[1] = c->efficiency, out[2] = c->ddr_bytes_per_cycle;
+    return 0;
+}
+
+// The KV260's.
 void npu_csim_timing_default(int pessimistic, double out[3]) {
-    const Corner &c = pessimistic ? PESSIMISTIC : OPTIMISTIC;
-    out[0] = c.latency, out[1] = c.efficiency, out[2] = c.ddr_bytes_per_cycle;
+    npu_csim_timing_board_default("kv260", pessimistic, out);
 }
 
 // Instructions executed by the last launch, and the modelled cycles of each.

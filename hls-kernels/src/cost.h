@@ -12,8 +12,8 @@
 // (a process that reads manual bursts waits one L for the first, NPU_WAIT_AXI)
 // where L is the AXI latency and rate = min(port efficiency, outstanding x burst beats / (L + burst beats)) the
 // beats per cycle a port sustains with its declared outstanding requests and burst length (npu_top.cpp's
-// INTERFACE pragmas). L and the efficiency are the corner being counted (npu_csim_timing_corner; the defaults
-// are the KV260 corners of the Java BoardModel). A function called inside a DATAFLOW region declares itself a
+// INTERFACE pragmas). L and the efficiencies (the four weight ports', every other port's) are the corner being
+// counted (npu_csim_timing_corner[_ports]; the defaults are the KV260 corners of the Java BoardModel). A function called inside a DATAFLOW region declares itself a
 // process with NPU_PROCESS(name, stage); its loops add to its own clock, and the region (NPU_REGION) costs
 //   max over processes P of [ T(P) + sum over later stages s of tail(s) ]
 // (the slowest process, then the drain of the stages after it: each stage's tail is what its process still does
@@ -105,7 +105,9 @@ void end_launch();
 // The C interface of libnpu_csim.so (cost.cpp has the details).
 extern "C" {
 int npu_csim_timing_corner(double latency, double efficiency, double ddr_bytes_per_cycle);
+int npu_csim_timing_corner_ports(double latency, double efficiency, double weight_efficiency, double ddr_bytes_per_cycle);
 void npu_csim_timing_default(int pessimistic, double out[3]);
+int npu_csim_timing_board_default(const char *board, int pessimistic, double out[3]);
 uint32_t npu_csim_timing_instructions(void);
 double npu_csim_timing_instruction_cycles(uint32_t i);
 double npu_csim_timing_launch_cycles(void);

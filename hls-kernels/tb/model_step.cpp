@@ -206,7 +206,7 @@ void model_step_tests() {
     }
 }
 
-void timing_json() {
+void timing_json(const char *board) {
     // The decode step of bench(): DistilGPT2's shape at position 255 of 256, one row, approx softmax.
     const Shape s = {6, 768, 12, 3072, 50304, 256, 1};
     Model m = build(s, 5, false);
@@ -219,7 +219,7 @@ void timing_json() {
     std::vector<double> cycles[2], launch(2), total(2);
     double corner[2][3];
     for (int k = 0; k < 2; k++) {
-        npu_csim_timing_default(k, corner[k]);
+        check(npu_csim_timing_board_default(board, k, corner[k]) == 0, "timing: a board the kernel has corners for");
         npu_csim_timing_corner(corner[k][0], corner[k][1], corner[k][2]);
         const Outputs o = run_kernel(m.c);
         check(status_word(o, 0) == 0 && npu_csim_timing_instructions() == n, "timing: the decode step runs");
@@ -228,9 +228,11 @@ void timing_json() {
         total[k] = launch[k];
         for (double c : cycles[k]) total[k] += c;
     }
-    npu_csim_timing_default(0, corner[0]);
-    npu_csim_timing_corner(corner[0][0], corner[0][1], corner[0][2]);
+    double kv260[3];  // back to the default corner
+    npu_csim_timing_default(0, kv260);
+    npu_csim_timing_corner(kv260[0], kv260[1], kv260[2]);
     printf("{\n  \"what\": \"kernel-counted cycles of the modelled schedule (C-simulation, not synthesized)\",\n");
+    printf("  \"board\": \"%s\",\n", board);
     printf("  \"step\": \"DistilGPT2-shaped decode at position 255: 6 layers x 768 wide x 12 heads, FFN 3072, vocabulary"
            " 50304 (padded), max_seq 256, approx softmax\",\n");
     printf("  \"corners\": {");

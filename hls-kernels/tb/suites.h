@@ -28,7 +28,7 @@ void standin_tests(const char *self);
 // One fault for standin_tests, in this (child) process.
 int standin_fault(const char *name);
 // The kernel-counted cycles of a DistilGPT2-shaped decode step at position 255, as JSON on stdout.
-void timing_json();
+void timing_json(const char *board);
 // The .npuv reader and writer, on files this suite writes.
 void npuv_tests(const std::string &dir);
 // C-simulation speed of DistilGPT2-shaped work.

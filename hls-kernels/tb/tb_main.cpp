@@ -3,7 +3,8 @@
 //   tb_npu --hand          the hand-computed and status vectors only (quick; what C/RTL co-simulation runs)
 //   tb_npu --vectors DIR   every DIR/*.npuv (from the Java emulator), byte for byte
 //   tb_npu --bench         C-simulation time of DistilGPT2-shaped work
-//   tb_npu --timing        the kernel-counted cycles of a DistilGPT2-shaped decode step at position 255 (JSON)
+//   tb_npu --timing [B]    the kernel-counted cycles of a DistilGPT2-shaped decode step at position 255 (JSON) in
+//                          the built-in corners of board B: kv260 (default) or u250
 //   tb_npu --loops FILE    every suite, then the table of every loop that ran (label, kind, port, II, depth, tail)
 //                          and the port table into FILE, for csynth/compare.py
 #include <stdio.h>
@@ -19,7 +20,7 @@
 namespace {
 
 int usage() {
-    fprintf(stderr, "usage: tb_npu [--hand | --vectors DIR | --bench | --timing | --loops FILE]\n");
+    fprintf(stderr, "usage: tb_npu [--hand | --vectors DIR | --bench | --timing [kv260|u250] | --loops FILE]\n");
     return 2;
 }
 
@@ -59,8 +60,14 @@ int main(int argc, char **argv) {
         all_suites(argv[0]);
         return finish("all suites", t0);
     }
-    if (argc == 2 && strcmp(argv[1], "--timing") == 0) {
-        timing_json();
+    if ((argc == 2 || argc == 3) && strcmp(argv[1], "--timing") == 0) {
+        const char *board = argc == 3 ? argv[2] : "kv260";
+        double probe[3];
+        if (npu_csim_timing_board_default(board, 0, probe) != 0) {
+            fprintf(stderr, "tb_npu: --timing: no built-in corners for board '%s' (kv260 or u250)\n", board);
+            return 2;
+        }
+        timing_json(board);
         return tally.failures == 0 ? 0 : 1;
     }
     if (argc == 3 && strcmp(argv[1], "--loops") == 0) {

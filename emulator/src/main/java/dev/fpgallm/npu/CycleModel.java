@@ -4,7 +4,7 @@ import java.util.EnumMap;
 import java.util.List;
 
 /**
- * Predicts the KV260 cycles of an instruction from its shape by following the HLS kernel as written
+ * Predicts the cycles of an instruction on a board from its shape by following the HLS kernel as written
  * (hls-kernels/src, docs/hardware.md "Cycle model"): the same loops with the same II, depth and trip counts, the
  * same DATAFLOW regions, in one corner of the board's memory system. The kernel's C-simulation counts the same
  * schedule as it runs (hls-kernels/src/cost.h) and a test holds the two within 2 % per instruction
@@ -14,7 +14,8 @@ import java.util.List;
  * {@code L + depth + (T - 1) max(II, 1 / rate)} (reads; a write adds L after its last beat instead); a manual
  * burst requested ahead {@code depth + max((T - 1) max(II, 1 / rate), L)}; manual write beats
  * {@code depth + (T - 1) max(II, 1 / rate)}; where L is the corner's AXI latency and rate = min(port efficiency,
- * outstanding x burst / (L + burst)). A DATAFLOW region costs max over its processes of the process's cycles plus
+ * outstanding x burst / (L + burst)) with the corner's efficiency for that port (the four weight ports may have
+ * their own). A DATAFLOW region costs max over its processes of the process's cycles plus
  * the tails of the later stages, and never less than its bytes over the DDR's sustained bytes per cycle.
  */
 public final class CycleModel {
@@ -108,7 +109,7 @@ public final class CycleModel {
 
     private final BoardModel board;
     private final BoardModel.Corner corner;
-    private final double latency, efficiency, ddrBytesPerCycle;
+    private final double latency, efficiency, weightEfficiency, ddrBytesPerCycle;
 
     /** The model in the board's optimistic corner. */
     public CycleModel(BoardModel board) {
@@ -120,6 +121,7 @@ public final class CycleModel {
         this.corner = corner;
         this.latency = corner.axiLatencyCycles().value();
         this.efficiency = corner.portEfficiency().value();
+        this.weightEfficiency = corner.weightPortEfficiency().value();
         this.ddrBytesPerCycle = board.ddrBytesPerCycle(corner);
     }
 
@@ -274,7 +276,8 @@ public final class CycleModel {
         if (loop.charge() == Charge.COMPUTE) return loop.depth() + n * ii;
         Port p = loop.port();
         double sustained = p.outstanding * (double) p.burstBeats / (latency + p.burstBeats);
-        double beats = n * Math.max(ii, 1 / Math.min(efficiency, sustained));
+        double rate = Math.min(p == Port.WEIGHTS ? weightEfficiency : efficiency, sustained);
+        double beats = n * Math.max(ii, 1 / rate);
         return switch (loop.charge()) {
             case BURST_READ, BURST_WRITE -> loop.depth() + beats + latency;
             case STREAM_READ -> loop.depth() + Math.max(beats, latency);

@@ -74,6 +74,31 @@ class CycleModelTest {
     }
 
     @Test
+    void theWeightPortsEfficiencySlowsTheGemmsOnly() {
+        BoardModel.Figure half = new BoardModel.Figure("weight-port efficiency", 0.5, "made up for this test");
+        BoardModel.Corner o = KV260.optimistic();
+        BoardModel.Corner slowWeights = new BoardModel.Corner("w", o.axiLatencyCycles(), o.portEfficiency(), half, o.ddrEfficiency());
+        CycleModel m = new CycleModel(KV260, slowWeights);
+        Gemm qkv = gemm(Isa.ROWS_ALL, 2304, 768);
+        assertEquals(2 * 2304 / 64 * 768, m.exactCycles(qkv, launch(0, 1)), 2304 / 64 * 768 * 0.04, "weights at half rate");
+        Attention a = attention(12, 64);
+        assertEquals(OPTIMISTIC.exactCycles(a, launch(255, 1)), m.exactCycles(a, launch(255, 1)), 1e-9, "the KV port keeps its rate");
+    }
+
+    @Test
+    void theU250RunsTheKernelsCyclesAtItsOwnClock() {
+        // Same kernel, same 128-bit ports, same optimistic latency: its cycles are the KV260's (the memory never
+        // binds on either), its time two thirds of them plus its own launch overhead.
+        BoardModel u250 = BoardModel.u250();
+        List<Instruction> program = List.of(gemm(Isa.ROWS_FIRST, 50304, 768), attention(12, 64));
+        LaunchPrediction k = LaunchPrediction.of(KV260, program, launch(255, 1)), u = LaunchPrediction.of(u250, program, launch(255, 1));
+        assertEquals(k.optimisticCycles(), u.optimisticCycles(), 1e-6);
+        assertEquals(1000 * k.optimisticCycles() / 300e6 + 1000 * u250.launchOverheadSeconds(), u.band().lowMs(), 1e-9);
+        assertTrue(u.pessimisticCycles() >= k.pessimisticCycles(), "a longer round trip is never faster");
+        assertEquals(u250, BoardModel.named("u250"));
+    }
+
+    @Test
     void aLaunchPredictionIsItsInstructionsAndLaunchPlusTheOverhead() {
         List<Instruction> program = List.of(gemm(Isa.ROWS_ALL, 768, 768), attention(12, 64));
         LaunchPrediction p = LaunchPrediction.of(KV260, program, launch(100, 1));

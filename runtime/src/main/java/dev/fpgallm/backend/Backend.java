@@ -2,6 +2,7 @@ package dev.fpgallm.backend;
 
 import dev.fpgallm.model.Gpt2Config;
 import dev.fpgallm.npu.Band;
+import dev.fpgallm.npu.BoardModel;
 import java.util.Optional;
 import java.util.OptionalDouble;
 
@@ -38,10 +39,15 @@ public interface Backend extends AutoCloseable {
     float[] decode(int token);
 
     /**
-     * The cycle model's predicted KV260 time of the last call as a band (optimistic to pessimistic corner), for
+     * The cycle model's predicted board time of the last call as a band (optimistic to pessimistic corner), for
      * backends that model the board; always shown as predicted, with {@link Band#LABEL}.
      */
     default Optional<Band> predictedLastStep() {
+        return Optional.empty();
+    }
+
+    /** The board model {@link #predictedLastStep} predicts for (--board, --board-calibration), if there is one. */
+    default Optional<BoardModel> predictedBoard() {
         return Optional.empty();
     }
 

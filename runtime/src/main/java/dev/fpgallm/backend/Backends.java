@@ -32,11 +32,17 @@ public final class Backends {
      * @param notice       one-line notices (calibration, ...) for stderr
      * @param board        XRT library, xclbin and device (xrt)
      * @param fp16Layers   layers the NPU backends leave to FP16 on the host (docs/quantization.md)
+     * @param boardModel   the board the NPU backends' predictions are for (emu, xrt; --board, --board-calibration)
      */
     public record Options(int maxSeq, Precision precision, boolean exactSoftmax, boolean allLogits,
-                          Consumer<String> notice, XrtBoard.Options board, List<Integer> fp16Layers) {
+                          Consumer<String> notice, XrtBoard.Options board, List<Integer> fp16Layers, BoardModel boardModel) {
         public Options {
             fp16Layers = List.copyOf(fp16Layers);
+        }
+
+        public Options(int maxSeq, Precision precision, boolean exactSoftmax, boolean allLogits, Consumer<String> notice,
+                       XrtBoard.Options board, List<Integer> fp16Layers) {
+            this(maxSeq, precision, exactSoftmax, allLogits, notice, board, fp16Layers, BoardModel.kv260());
         }
 
         public Options(int maxSeq, Precision precision, boolean exactSoftmax, boolean allLogits, Consumer<String> notice,
@@ -53,15 +59,19 @@ public final class Backends {
         }
 
         public Options withMaxSeq(int n) {
-            return new Options(n, precision, exactSoftmax, allLogits, notice, board, fp16Layers);
+            return new Options(n, precision, exactSoftmax, allLogits, notice, board, fp16Layers, boardModel);
         }
 
         public Options withAllLogits(boolean all) {
-            return new Options(maxSeq, precision, exactSoftmax, all, notice, board, fp16Layers);
+            return new Options(maxSeq, precision, exactSoftmax, all, notice, board, fp16Layers, boardModel);
         }
 
         public Options withFp16Layers(List<Integer> layers) {
-            return new Options(maxSeq, precision, exactSoftmax, allLogits, notice, board, layers);
+            return new Options(maxSeq, precision, exactSoftmax, allLogits, notice, board, layers, boardModel);
+        }
+
+        public Options withBoardModel(BoardModel b) {
+            return new Options(maxSeq, precision, exactSoftmax, allLogits, notice, board, fp16Layers, b);
         }
     }
 
@@ -78,11 +88,12 @@ public final class Backends {
             case "emu" -> {
                 CompiledModel model = compile(weights, options);
                 yield new NpuEngine("emu", EmulatedDevice.strict(), true, model, weights, options.exactSoftmax(),
-                        BoardModel.kv260());
+                        options.boardModel());
             }
             case "xrt" -> {
                 CompiledModel model = compile(weights, options);
-                yield XrtBoard.engine(model, weights, options.exactSoftmax(), options.board(), options.notice());
+                yield XrtBoard.engine(model, weights, options.exactSoftmax(), options.board(), options.notice(),
+                        options.boardModel());
             }
             case "ort" -> OrtBackend.open(weights, options.maxSeq());
             default -> throw new IllegalStateException(name);

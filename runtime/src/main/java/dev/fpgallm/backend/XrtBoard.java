@@ -67,7 +67,7 @@ public final class XrtBoard {
     }
 
     static NpuEngine engine(CompiledModel model, Gpt2Weights weights, boolean exactSoftmax, Options o,
-                            Consumer<String> notice) {
+                            Consumer<String> notice, BoardModel predictedBoard) {
         XrtOptions x = xrtOptions(o);
         Path xclbin = xclbin(o, x);
         FfmDevice device;
@@ -79,7 +79,7 @@ public final class XrtBoard {
         try {
             device.loadXclbin(xclbin);
             notice.accept("xrt: device " + o.device() + " (" + x.library() + "), xclbin " + xclbin);
-            return new NpuEngine("xrt", device, true, model, weights, exactSoftmax, BoardModel.kv260());
+            return new NpuEngine("xrt", device, true, model, weights, exactSoftmax, predictedBoard);
         } catch (XrtException e) {
             device.close();
             throw new UserError("XRT: " + e.getMessage());

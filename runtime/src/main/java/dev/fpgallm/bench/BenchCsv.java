@@ -4,8 +4,9 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * The KPI CSV: first exactly the columns of results/benchmark_template.csv, in its order, then the statistics and
- * the run's environment (build, JDK, ONNX Runtime, OS, CPU, threads, RAM, load average), one row per result.
+ * The KPI CSV: first exactly the columns of results/benchmark_template.csv, in its order, then the statistics, the
+ * prediction with the board it is for (the template's predicted columns are the KV260's), and the run's environment
+ * (build, JDK, ONNX Runtime, OS, CPU, threads, RAM, load average), one row per result.
  */
 public final class BenchCsv {
     public static final List<String> TEMPLATE_COLUMNS = List.of("date", "machine", "backend", "model", "precision",
@@ -17,9 +18,11 @@ public final class BenchCsv {
             "prefill_ms_max", "prefill_ms_p90", "latency_per_token_ms_mean", "latency_per_token_ms_stddev",
             "latency_per_token_ms_p90", "throughput_tokens_per_sec_mean", "throughput_tokens_per_sec_stddev",
             "prefill_tokens_per_sec");
+    public static final List<String> PREDICTION_COLUMNS = List.of("predicted_board", "predicted_prefill_ms",
+            "predicted_latency_per_token_ms");
     public static final List<String> ENVIRONMENT_COLUMNS = List.of("fpga_llm_version", "fpga_llm_commit", "jdk",
             "onnxruntime_version", "os", "arch", "host", "cpu", "cores", "threads", "ram_gib", "load_avg_start");
-    public static final List<String> COLUMNS = Stream.of(TEMPLATE_COLUMNS, STATISTICS_COLUMNS, ENVIRONMENT_COLUMNS)
+    public static final List<String> COLUMNS = Stream.of(TEMPLATE_COLUMNS, STATISTICS_COLUMNS, PREDICTION_COLUMNS, ENVIRONMENT_COLUMNS)
             .flatMap(List::stream).toList();
 
     private BenchCsv() {

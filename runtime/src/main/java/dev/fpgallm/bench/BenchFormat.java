@@ -49,8 +49,9 @@ public enum BenchFormat {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "fpga-llm bench: %s, %d generated tokens, batch 1, %d runs after %d warm-up%n%n",
                 first.model(), first.genTokens(), first.repeats(), first.warmup()));
+        String board = predictedLabel(rows);
         List<String> head = List.of("backend", "precision", "softmax", "prompt", "prefill ms", "ms/token", "median", "p90",
-                "min-max", "tokens/s", "pred. KV260 prefill ms", "pred. KV260 ms/token", "avg W", "J/token", "drop %");
+                "min-max", "tokens/s", "pred. " + board + " prefill ms", "pred. " + board + " ms/token", "avg W", "J/token", "drop %");
         sb.append(row(head));
         sb.append(head.stream().map(h -> h.equals("backend") || h.equals("precision") || h.equals("softmax") ? "---" : "---:")
                 .collect(Collectors.joining(" | ", "| ", " |\n")));
@@ -74,10 +75,17 @@ public enum BenchFormat {
             sb.append(row(c));
         }
         sb.append(String.format(Locale.ROOT, "%ntimes: wall clock on this machine, mean ± stddev over the runs (ms/token also "
-                + "median, p90, min-max); tokens/s: 1000 / ms per token of each run; pred. KV260: the pessimistic end of "
-                + "the band predicted from the kernel's modelled schedule (not synthesized), not measured; drop %%: quality_drop_pct (with --quality; ref is 0 by definition)%n"));
+                + "median, p90, min-max); tokens/s: 1000 / ms per token of each run; pred. %s: the pessimistic end of "
+                + "the band predicted from the kernel's modelled schedule (not synthesized), not measured%s; drop %%: quality_drop_pct (with --quality; ref is 0 by definition)%n",
+                board, rows.stream().flatMap(r -> r.predicted().stream()).map(BenchRow.Predicted::calibration)
+                        .filter(c -> !c.isEmpty()).findFirst().map(c -> " (" + c + ")").orElse("")));
         sb.append("build: ").append(first.env().describe()).append('\n');
         return sb.toString();
+    }
+
+    /** What the predicted columns are for: the first prediction's board ("KV260" when there is none). */
+    static String predictedLabel(List<BenchRow> rows) {
+        return rows.stream().flatMap(r -> r.predicted().stream()).map(BenchRow.Predicted::label).findFirst().orElse("KV260");
     }
 
     private static String spread(Summary s, int decimals) {

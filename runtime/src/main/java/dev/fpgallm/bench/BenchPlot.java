@@ -18,7 +18,7 @@ import java.util.function.ToDoubleFunction;
 
 /**
  * The benchmark's figure, against prompt length, one line per backend (measured, solid, with error bars of +- one
- * standard deviation over the runs) and one per board prediction (the cycle model's KV260, dashed): prefill (time to
+ * standard deviation over the runs) and one per board prediction (the cycle model's, for the board it names, dashed): prefill (time to
  * first token), latency per generated token and decode tokens/s. PNG and SVG; the subtitle names the build.
  */
 public final class BenchPlot {
@@ -50,7 +50,8 @@ public final class BenchPlot {
                 + first.repeats() + " runs after " + first.warmup() + " warm-up; error bars: mean ± 1 stddev",
                 17, Canvas.Anchor.MIDDLE, 0x111111, true, false);
         c.text(WIDTH / 2.0, 44, "measured on " + first.env().machine() + ", " + first.date().truncatedTo(ChronoUnit.SECONDS)
-                + ", load average " + first.env().loadAverageText() + " at start; dashed: PREDICTED KV260 (cycle model), not measured",
+                + ", load average " + first.env().loadAverageText() + " at start; dashed: PREDICTED " + BenchFormat.predictedLabel(rows)
+                + " (cycle model), not measured",
                 12, Canvas.Anchor.MIDDLE, 0x444444, false, false);
         c.text(WIDTH / 2.0, 60, first.env().build().describe() + ", JDK " + first.env().jdk() + ", ONNX Runtime "
                 + first.env().onnxRuntime() + ", " + first.env().threads() + " threads", 12, Canvas.Anchor.MIDDLE, 0x444444, false, false);
@@ -89,7 +90,7 @@ public final class BenchPlot {
                     m.stream().mapToDouble(s -> s.mean() + s.stddev()).toArray()));
             double[] p = rs.stream().mapToDouble(predicted).toArray();
             if (Arrays.stream(p).anyMatch(Double::isFinite))
-                out.add(new LineChart.Series(e.getKey() + ": predicted KV260", x, p, rgb, true));
+                out.add(new LineChart.Series(e.getKey() + ": predicted " + BenchFormat.predictedLabel(rs), x, p, rgb, true));
         }
         return out;
     }

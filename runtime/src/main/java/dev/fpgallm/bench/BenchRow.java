@@ -14,12 +14,13 @@ import java.util.OptionalDouble;
 
 /**
  * One benchmark result: a backend at one prompt length, summarised over the repeats. Times are wall-clock on this
- * machine; the predicted_kv260 values are the cycle model's (backends without a board model have none).
+ * machine; the predicted values are the cycle model's for the board it names (backends without a board model have
+ * none).
  *
  * @param env                  the build, JDK, ONNX Runtime, OS, CPU, threads, RAM and load average of the run
  * @param prefillMs            time to first token (prefill + first greedy pick) per repeat
  * @param latencyMs            per repeat, the mean wall time of a decode step (one generated token after the first)
- * @param predicted            the cycle model's KV260 times, for backends with a board model
+ * @param predicted            the cycle model's board times, for backends with a board model
  * @param avgPowerW            mean power over the measured repeats (prefill and decode), if a sensor was readable
  * @param idlePowerW           mean power over the idle baseline before the benchmark, if measured
  * @param subtractIdle         energy_per_token_j counts only the power above idle
@@ -31,10 +32,26 @@ public record BenchRow(Instant date, RunEnvironment env, String backend, String 
                        boolean subtractIdle, String powerSource, OptionalDouble qualityDropPct) {
 
     /**
-     * The cycle model's KV260 prediction of this row (medians over the repeats): the prefill launch(es), and the mean
+     * The cycle model's prediction of this row (medians over the repeats): the prefill launch(es), and the mean
      * decode step. PREDICTED, never measured.
+     *
+     * @param board       the board model's id (kv260, u250)
+     * @param calibration where its measured figures come from, or "" (assumed figures)
      */
-    public record Predicted(double prefillMs, double latencyPerTokenMs) {
+    public record Predicted(double prefillMs, double latencyPerTokenMs, String board, String calibration) {
+        public Predicted(double prefillMs, double latencyPerTokenMs) {
+            this(prefillMs, latencyPerTokenMs, "kv260", "");
+        }
+
+        /** "KV260", "U250 calibrated": what tables and plots call it. */
+        public String label() {
+            return board.toUpperCase(java.util.Locale.ROOT) + (calibration.isEmpty() ? "" : " calibrated");
+        }
+
+        /** The predicted_board cell: "u250", "kv260 calibrated from FILE (measured on ...)". */
+        public String describe() {
+            return board + (calibration.isEmpty() ? "" : " " + calibration);
+        }
     }
 
     /** KV-cache positions the run fills: the prompt and the generated tokens. */
@@ -91,8 +108,10 @@ public record BenchRow(Instant date, RunEnvironment env, String backend, String 
         m.put("latency_per_token_ms_min", num(latencyMs.min(), 3));
         m.put("latency_per_token_ms_max", num(latencyMs.max(), 3));
         m.put("throughput_tokens_per_sec", num(throughput(), 2));
-        m.put("predicted_kv260_prefill_ms", predicted.map(p -> num(p.prefillMs(), 3)).orElse(null));
-        m.put("predicted_kv260_latency_per_token_ms", predicted.map(p -> num(p.latencyPerTokenMs(), 4)).orElse(null));
+        // the template's predicted columns are the KV260's; another board's figures are in the predicted_* columns only
+        Optional<Predicted> kv260 = predicted.filter(p -> p.board().equals("kv260"));
+        m.put("predicted_kv260_prefill_ms", kv260.map(p -> num(p.prefillMs(), 3)).orElse(null));
+        m.put("predicted_kv260_latency_per_token_ms", kv260.map(p -> num(p.latencyPerTokenMs(), 4)).orElse(null));
         m.put("avg_power_w", num(avgPowerW, 3));
         m.put("idle_power_w", num(idlePowerW, 3));
         m.put("energy_per_token_j", num(energyPerTokenJ(), 5));
@@ -104,6 +123,9 @@ public record BenchRow(Instant date, RunEnvironment env, String backend, String 
         m.put("throughput_tokens_per_sec_mean", num(tps.mean(), 2));
         m.put("throughput_tokens_per_sec_stddev", num(tps.stddev(), 2));
         m.put("prefill_tokens_per_sec", num(promptLen * 1000.0 / prefillMs.median(), 1));
+        m.put("predicted_board", predicted.map(Predicted::describe).orElse(null));
+        m.put("predicted_prefill_ms", predicted.map(p -> num(p.prefillMs(), 3)).orElse(null));
+        m.put("predicted_latency_per_token_ms", predicted.map(p -> num(p.latencyPerTokenMs(), 4)).orElse(null));
         m.putAll(env.toMap());
         return m;
     }

@@ -4,6 +4,7 @@ import dev.fpgallm.RunEnvironment;
 import dev.fpgallm.backend.Backend;
 import dev.fpgallm.generate.Generation;
 import dev.fpgallm.generate.Sampler;
+import dev.fpgallm.npu.BoardModel;
 import dev.fpgallm.power.PowerMeter;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -82,7 +83,9 @@ public final class Benchmark {
             rows.add(new BenchRow(date, settings.env(), backend.name(), settings.model(), backend.precision(),
                     backend.softmaxMode(), len, settings.gen(), settings.repeats(), settings.warmup(),
                     Summary.of(prefill), Summary.of(latency),
-                    predicted ? Optional.of(new BenchRow.Predicted(Summary.of(predPrefill).median(), Summary.of(predLatency).median()))
+                    predicted ? Optional.of(new BenchRow.Predicted(Summary.of(predPrefill).median(), Summary.of(predLatency).median(),
+                            backend.predictedBoard().map(BoardModel::id).orElse("kv260"),
+                            backend.predictedBoard().map(BoardModel::calibration).orElse("")))
                             : Optional.empty(),
                     watts, idleW, subtractIdle, meter.source(), OptionalDouble.empty()));
         }

@@ -50,9 +50,13 @@ public final class BackendOptions {
                     + "launch per step. Default: ${DEFAULT-VALUE}.")
     String fp16Layers;
 
+    /** The board the NPU backends predict for: the command's --board options (inspect, generate, bench, eval). */
+    BoardOptions board = new BoardOptions();
+
     /** Checks names before anything slow happens. */
     public void check() {
         Backends.check(backend);
+        board.model();
         exactSoftmax();
         Precision.parse(precision);
         fp16Spec();
@@ -127,7 +131,7 @@ public final class BackendOptions {
         };
         Backends.Options o = new Backends.Options(maxSeq, Precision.parse(precision), exactSoftmax(), allLogits, notice,
                 new XrtBoard.Options(xrtLib, xclbin, device));
-        return o.withFp16Layers(resolveFp16(backend, weights, o, notice));
+        return o.withFp16Layers(resolveFp16(backend, weights, o, notice)).withBoardModel(board.model());
     }
 
     /** The FP16 layers for an NPU backend; nothing (with a note) for the FP32 backends, which have no INT8 layers. */

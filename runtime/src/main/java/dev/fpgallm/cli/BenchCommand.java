@@ -34,6 +34,7 @@ import java.util.Map;
 import java.util.OptionalDouble;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -41,8 +42,9 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"The spec's speed benchmark: for each backend and prompt length, warm-up runs, then repeated runs "
                 + "of prefill + greedy generation (end-of-text ignored), batch 1. Reports latency per token, tokens/s and "
-                + "prefill (time to first token) as mean +- stddev, median, p90, min and max; the predicted KV260 times "
-                + "(a band per NPU backend; the CSV's predicted_kv260_* columns hold its pessimistic end); power and "
+                + "prefill (time to first token) as mean +- stddev, median, p90, min and max; the predicted board times "
+                + "(--board, a band per NPU backend; the CSV's predicted_* columns hold its pessimistic end, the template's "
+                + "predicted_kv260_* the KV260's); power and "
                 + "energy where a sensor is readable. Every row carries the build (version, commit), JDK, ONNX Runtime, OS, CPU, threads, RAM and the load average at the start; a load above the "
                 + "core count is warned about.",
                 "quality_drop_pct is measured only with --quality (minutes on DistilGPT2; cached per model and "
@@ -55,6 +57,8 @@ final class BenchCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
+    @Mixin
+    BoardOptions boardOptions;
 
     @Option(names = "--model", paramLabel = "DIR|PRESET", description = "A Hugging Face GPT-2 folder or a preset (tiny, distilgpt2, gpt2). Default: synthetic distilgpt2.")
     String model;
@@ -251,6 +255,7 @@ final class BenchCommand implements Callable<Integer> {
         b.xrtLib = xrtLib;
         b.xclbin = xclbin;
         b.device = device;
+        b.board = boardOptions;
         return b;
     }
 
@@ -302,8 +307,8 @@ final class BenchCommand implements Callable<Integer> {
     /** The predicted band of a backend's decode step at the last position the benchmark fills. */
     private static String band(NpuEngine e, int position) {
         Band b = e.predictBand(position, 1);
-        return String.format(Locale.ROOT, "%s %s: predicted KV260 decode step at position %d: %s (%s), %s; %s",
-                e.name(), e.precision() + " " + e.softmaxMode(), position, b.millis(2), b.tokensPerSecond(), Band.LABEL,
+        return String.format(Locale.ROOT, "%s %s: predicted %s decode step at position %d: %s (%s), %s; %s",
+                e.name(), e.precision() + " " + e.softmaxMode(), e.board().label(), position, b.millis(2), b.tokensPerSecond(), Band.LABEL,
                 e.board().describeBand());
     }
 }

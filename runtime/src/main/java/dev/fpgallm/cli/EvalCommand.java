@@ -46,6 +46,8 @@ final class EvalCommand implements Callable<Integer> {
     ModelOptions modelOptions;
     @Mixin
     BackendOptions backendOptions;
+    @Mixin
+    BoardOptions boardOptions;
 
     @Option(names = "--text", paramLabel = "FILE", description = "A UTF-8 text file to score (default: sequences sampled from the FP32 model).")
     Path text;
@@ -74,6 +76,7 @@ final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
+        backendOptions.board = boardOptions;
         backendOptions.check();
         int window = modelOptions.maxSeq;
         if (window < 2) throw new UserError("--max-seq must be at least 2 for perplexity");
@@ -185,10 +188,11 @@ final class EvalCommand implements Callable<Integer> {
             sensitivity.forEach(out::println);
         }
         if (rows.stream().anyMatch(r -> r.launches() > 0))
-            out.printf(Locale.ROOT, "pred. KV260 t/s: PREDICTED for a decode step at position %d (one launch overhead per "
-                    + "launch), a band: %s;%n  %s;%n  plus host ms/tok = the host FP16 layers MEASURED on this machine "
-                    + "(not the board's Cortex-A53); each run of FP16 layers adds one launch per step.%n",
-                    reference.longestWindow() - 1, Band.LABEL, BoardModel.kv260().describeBand());
+            out.printf(Locale.ROOT, "pred. %s t/s: PREDICTED for a decode step at position %d on the %s (one launch "
+                    + "overhead per launch), a band: %s;%n  %s;%n  plus host ms/tok = the host FP16 layers MEASURED on this "
+                    + "machine (not the board's host CPU); each run of FP16 layers adds one launch per step.%n",
+                    boardOptions.model().label(), reference.longestWindow() - 1, boardOptions.model().name(), Band.LABEL,
+                    boardOptions.model().describeBand());
         return Main.EXIT_OK;
     }
 
@@ -212,6 +216,7 @@ final class EvalCommand implements Callable<Integer> {
         b.precision = p.label();
         b.softmax = exact ? "exact" : "approx";
         b.fp16Layers = fp16;
+        b.board = backendOptions.board;
         return b.options(w, window, err, true);
     }
 

@@ -33,6 +33,8 @@ final class GenerateCommand implements Callable<Integer> {
     ModelOptions modelOptions;
     @Mixin
     BackendOptions backendOptions;
+    @Mixin
+    BoardOptions boardOptions;
 
     @Parameters(arity = "1..*", paramLabel = "PROMPT", description = "The prompt (several words are joined by spaces).")
     List<String> prompt;
@@ -66,6 +68,7 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        backendOptions.board = boardOptions;
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         if (maxNewTokens < 1) throw new UserError("--max-new-tokens must be at least 1");
@@ -129,8 +132,8 @@ final class GenerateCommand implements Callable<Integer> {
                     r.latencyPerTokenMillis(), r.tokensPerSecond());
         if (r.predictedDecodeBand().isPresent() && backend instanceof NpuEngine e) {
             Band d = r.predictedDecodeBand().get();
-            out.printf(Locale.ROOT, "predicted KV260 per token:     %s (%s)%s%n", d.millis(2), d.tokensPerSecond(),
-                    r.predictedPrefillBand().map(p -> ", prefill " + p.millis(1)).orElse(""));
+            out.printf(Locale.ROOT, "%-31s%s (%s)%s%n", "predicted " + e.board().label() + " per token:", d.millis(2),
+                    d.tokensPerSecond(), r.predictedPrefillBand().map(p -> ", prefill " + p.millis(1)).orElse(""));
             out.println("                               " + Band.LABEL + "; " + e.board().describeBand());
         }
     }
@@ -148,15 +151,19 @@ final class GenerateCommand implements Callable<Integer> {
         metrics.put("prefill_ms", r.prefillMillis());
         metrics.put("latency_per_token_ms", r.latencyPerTokenMillis());
         metrics.put("tokens_per_sec", r.tokensPerSecond());
-        // Single numbers are the band's pessimistic end; the _band lists hold [optimistic, pessimistic].
+        // Single numbers are the band's pessimistic end; the _band lists hold [optimistic, pessimistic]. The keys
+        // name the board (predicted_kv260_..., predicted_u250_...).
+        String p = "predicted_" + (backend instanceof NpuEngine e ? e.board().id() : "kv260") + "_";
         if (r.predictedDecodeMillis().isPresent())
-            metrics.put("predicted_kv260_latency_per_token_ms", r.predictedDecodeMillis().getAsDouble());
+            metrics.put(p + "latency_per_token_ms", r.predictedDecodeMillis().getAsDouble());
         if (r.predictedPrefillMillis().isPresent())
-            metrics.put("predicted_kv260_prefill_ms", r.predictedPrefillMillis().getAsDouble());
-        r.predictedDecodeBand().ifPresent(b -> metrics.put("predicted_kv260_latency_per_token_ms_band", List.of(b.lowMs(), b.highMs())));
-        r.predictedPrefillBand().ifPresent(b -> metrics.put("predicted_kv260_prefill_ms_band", List.of(b.lowMs(), b.highMs())));
-        if (backend instanceof NpuEngine e && r.predictedDecodeBand().isPresent())
-            metrics.put("predicted_kv260_note", Band.LABEL + "; " + e.board().describeBand());
+            metrics.put(p + "prefill_ms", r.predictedPrefillMillis().getAsDouble());
+        r.predictedDecodeBand().ifPresent(b -> metrics.put(p + "latency_per_token_ms_band", List.of(b.lowMs(), b.highMs())));
+        r.predictedPrefillBand().ifPresent(b -> metrics.put(p + "prefill_ms_band", List.of(b.lowMs(), b.highMs())));
+        if (backend instanceof NpuEngine e && r.predictedDecodeBand().isPresent()) {
+            metrics.put(p + "note", Band.LABEL + "; " + e.board().describeBand());
+            metrics.put("predicted_board", e.board().name());
+        }
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("prompt_ids", r.promptIds());
         m.put("output_ids", r.outputIds());

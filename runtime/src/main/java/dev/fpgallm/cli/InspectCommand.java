@@ -35,7 +35,8 @@ import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "inspect", mixinStandardHelpOptions = true,
         description = {"Print a model's config, parameter count, weight bytes per dtype, and its NPU memory plan, program "
-                + "and the predicted KV260 step time (a band, predicted from the kernel's modelled schedule, not synthesized).",
+                + "and the predicted step time on the board (--board kv260|u250; a band, predicted from the kernel's modelled "
+                + "schedule, not synthesized; --board-calibration FILE for measured memory figures).",
                 "For an ONNX model: the partition report, every node with the NPU instruction that covers it or host, "
                         + "and the MACs per decode token (at --max-seq positions) and weight bytes offloaded vs on the host."})
 final class InspectCommand implements Callable<Integer> {
@@ -45,6 +46,8 @@ final class InspectCommand implements Callable<Integer> {
     ModelOptions modelOptions;
     @Mixin
     BackendOptions backendOptions;
+    @Mixin
+    BoardOptions boardOptions;
     @Option(names = "--summary", description = "For an ONNX model: one line per part of the model (each dense layer, "
             + "attention, LayerNorm, the host's plumbing, what import resolved) instead of one per node.")
     boolean summary;
@@ -60,13 +63,16 @@ final class InspectCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        backendOptions.board = boardOptions;
         checkedPosition();
+        boardOptions.model();
         ModelStore.Source source = modelOptions.source(spec.commandLine().getErr());
         if (summary && source.format() != ModelStore.Format.ONNX)
             throw new UserError("--summary shortens an ONNX model's partition report; " + source.label() + " is not an ONNX model");
         if (source.format() == ModelStore.Format.ONNX) {
-            if (json || position != null || tokens != 1)
-                throw new UserError("--json, --position and --tokens predict the NPU program of a safetensors model; an ONNX model gets its partition report");
+            if (json || position != null || tokens != 1 || boardOptions.calibration != null || !boardOptions.board.equals("kv260"))
+                throw new UserError("--json, --position, --tokens, --board and --board-calibration predict the NPU program of a "
+                        + "safetensors model; an ONNX model gets its partition report");
             if (modelOptions.maxSeq < 1) throw new UserError("--max-seq must be at least 1");
             PartitionReport report = OnnxImporter.partition(source.file(), source.label(), modelOptions.maxSeq);
             if (summary) report.printSummary(out);
@@ -157,13 +163,14 @@ final class InspectCommand implements Callable<Integer> {
         out.print(m.plan().describe());
         out.println("NPU program:");
         out.print(m.describeProgram());
-        BoardModel board = BoardModel.kv260();
+        BoardModel board = boardOptions.model();
         Launch at = predicted(m);
         List<LaunchPrediction> launches = predict(m, at, board);
         Band total = total(launches);
         out.printf(Locale.ROOT, "predicted %s, %s: %s = %s%n", board.name(), step(at), total.millis(3),
                 total.tokensPerSecond(at.nTokens()));
         out.println("  " + Band.LABEL + ";");
+        if (board.isCalibrated()) printMeasured(out, board);
         out.println("  " + board.describeCorners());
         if (!m.fp16Layers().isEmpty())
             out.println("  (NPU segments only: the host's FP16 layers " + m.fp16Layers() + " are not in this prediction)");
@@ -179,9 +186,31 @@ final class InspectCommand implements Callable<Integer> {
         out.println("  (shares of the optimistic end)");
     }
 
+    /** After "calibrated from FILE (...):", each measured figure once, both ends where they differ, and its rows. */
+    private static void printMeasured(PrintWriter out, BoardModel board) {
+        out.println("  " + board.calibration() + ":");
+        BoardModel.Corner o = board.optimistic(), p = board.pessimistic();
+        List<BoardModel.Figure[]> pairs = List.of(new BoardModel.Figure[] {board.launchOverhead(), board.launchOverhead()},
+                new BoardModel.Figure[] {o.axiLatencyCycles(), p.axiLatencyCycles()},
+                new BoardModel.Figure[] {o.weightPortEfficiency(), p.weightPortEfficiency()},
+                new BoardModel.Figure[] {o.portEfficiency(), p.portEfficiency()},
+                new BoardModel.Figure[] {o.ddrEfficiency(), p.ddrEfficiency()});
+        for (BoardModel.Figure[] f : pairs)
+            if (f[0].source().startsWith("measured"))
+                out.printf(Locale.ROOT, "    %s %s: %s%n", f[0].what(),
+                        f[0].value() == f[1].value() ? value(f[0]) : value(f[0]) + " to " + value(f[1]), f[0].source());
+    }
+
+    /** A figure's value as its kind is read: a share in %, seconds in us, the rest as they are. */
+    private static String value(BoardModel.Figure f) {
+        if (f.what().contains("efficiency")) return String.format(Locale.ROOT, "%.1f %%", 100 * f.value());
+        if (f.what().contains("overhead")) return String.format(Locale.ROOT, "%.1f us", 1e6 * f.value());
+        return String.format(Locale.ROOT, "%.1f cycles", f.value());
+    }
+
     /** inspect --json: the model, the band, the board's figures, and every instruction's predicted cycles. */
     private Map<String, Object> predictionJson(Gpt2Config config, ModelStore.Source source, CompiledModel m, Launch at) {
-        BoardModel board = BoardModel.kv260();
+        BoardModel board = boardOptions.model();
         List<LaunchPrediction> launches = predict(m, at, board);
         Band total = total(launches);
         Map<String, Object> j = new LinkedHashMap<>();
@@ -204,7 +233,9 @@ final class InspectCommand implements Callable<Integer> {
         band.put("high_is", board.pessimistic().name() + ": " + board.pessimistic().describe());
         j.put("band", band);
         Map<String, Object> b = new LinkedHashMap<>();
+        b.put("id", board.id());
         b.put("name", board.name());
+        b.put("calibration", board.isCalibrated() ? board.calibration() : null);
         List<Object> figures = new ArrayList<>();
         for (BoardModel.Figure f : board.figures()) {
             Map<String, Object> fig = new LinkedHashMap<>();

@@ -56,7 +56,7 @@ public record MemoryPlan(int maxTokens, int maxSeq, int logitRows, int vocabPadd
     public String describe() {
         StringBuilder sb = new StringBuilder();
         row(sb, "program", programBytes, "instructions");
-        row(sb, "weights0..3", 4 * weightsBytes, String.format(Locale.ROOT, "4 x %,d bytes, INT8 tiles (HP0..HP3)", weightsBytes));
+        row(sb, "weights0..3", 4 * weightsBytes, String.format(Locale.ROOT, "4 x %,d bytes, INT8 tiles, one weight port each", weightsBytes));
         row(sb, "params", paramsBytes, "biases, requantizers, LayerNorm constants, GELU tables");
         row(sb, "act", actBytes, String.format(Locale.ROOT, "activations for up to %d rows", maxTokens));
         row(sb, "kv", kvBytes, String.format(Locale.ROOT, "INT16 K and V caches, %d positions", maxSeq));

@@ -348,6 +348,11 @@ public final class NpuEngine implements Backend {
         return optimistic.board();
     }
 
+    @Override
+    public Optional<BoardModel> predictedBoard() {
+        return Optional.of(board());
+    }
+
     /** Syncs a whole buffer back from the device and returns a copy of it (diagnostics and tests). */
     public byte[] deviceBytes(int arg) {
         BufferObject b = buffers[arg];

@@ -15,7 +15,8 @@ import java.util.function.Consumer;
 
 /**
  * Measures configurations against one FP32 reference pass and prints them as the seed's section-9 trade-off table:
- * quality from {@link Evaluation}, and for NPU configurations the cycle model's predicted KV260 decode step (a band).
+ * quality from {@link Evaluation}, and for NPU configurations the cycle model's predicted decode step (a band) on the
+ * board the options name (--board).
  */
 public final class Sweep {
     /** Decode steps run before timing the host's FP16 layers (JIT warm-up), then steps timed (median taken). */
@@ -32,10 +33,11 @@ public final class Sweep {
      * @param launches         kernel launches per step (0 for backends without the NPU)
      * @param hostMillis       the host's FP16 layers per decode step, measured on this machine (median of 16 steps at
      *                         positions 8..23, after 8 warm-up steps; 0 without FP16 layers)
-     * @param predicted        the cycle model's KV260 decode step at the window's last position (a band), plus hostMillis
+     * @param predicted        the cycle model's decode step at the window's last position (a band), plus hostMillis
+     * @param board            the board the prediction is for (kv260, u250; "" without one)
      */
     public record Row(String label, String stage, Quality quality, int launches, double hostMillis,
-                      Optional<Band> predicted) {
+                      Optional<Band> predicted, String board) {
         /** The row for eval --json: the table's columns, unrounded; null where the table says - or n/a. */
         public Map<String, Object> toMap() {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -51,15 +53,16 @@ public final class Sweep {
             m.put("launches_per_step", launches == 0 ? null : (long) launches);
             m.put("host_fp16_ms_per_token_measured", hostMillis == 0 ? null : hostMillis);
             // predicted from the kernel's modelled schedule (not synthesized): the band's slow and fast ends
-            m.put("predicted_kv260_tokens_per_sec_low", predicted.map(Band::lowTokensPerSecond).orElse(null));
-            m.put("predicted_kv260_tokens_per_sec_high", predicted.map(Band::highTokensPerSecond).orElse(null));
+            String p = "predicted_" + (board.isEmpty() ? "kv260" : board) + "_tokens_per_sec_";
+            m.put(p + "low", predicted.map(Band::lowTokensPerSecond).orElse(null));
+            m.put(p + "high", predicted.map(Band::highTokensPerSecond).orElse(null));
             return m;
         }
     }
 
     /** The FP32 reference's own row (0 % drop by construction). */
     public static Row referenceRow(Evaluation reference, Backend fp32, String stage, Runnable tick) {
-        return new Row("fp32 reference", stage, reference.compare(fp32, tick), 0, 0, Optional.empty());
+        return new Row("fp32 reference", stage, reference.compare(fp32, tick), 0, 0, Optional.empty(), "");
     }
 
     /** Opens {@code backend} with all-row logits and the evaluation's window, compares it, and predicts its decode step. */
@@ -69,7 +72,7 @@ public final class Sweep {
         try (Backend b = Backends.open(backend, w, o)) {
             Quality q = reference.compare(b, tick);
             String label = backend + " " + b.precision() + " " + b.softmaxMode();
-            if (!(b instanceof NpuEngine e)) return new Row(label, stage, q, 0, 0, Optional.empty());
+            if (!(b instanceof NpuEngine e)) return new Row(label, stage, q, 0, 0, Optional.empty(), "");
             double host = 0;
             if (!e.compiledModel().fp16Layers().isEmpty()) {
                 int[] tokens = reference.corpus().sequences().getFirst();
@@ -85,15 +88,17 @@ public final class Sweep {
                 host = (ms[(ms.length - 1) / 2] + ms[ms.length / 2]) / 2;
             }
             Band npu = e.predictBand(reference.longestWindow() - 1, 1);
-            return new Row(label, stage, q, e.compiledModel().segments().size(), host, Optional.of(npu.plus(host)));
+            return new Row(label, stage, q, e.compiledModel().segments().size(), host, Optional.of(npu.plus(host)),
+                    e.board().id());
         }
     }
 
     /** The rows as an aligned text table. */
     public static void print(List<Row> rows, Consumer<String> out) {
+        String board = rows.stream().map(Row::board).filter(b -> !b.isEmpty()).findFirst().orElse("kv260");
         out.accept(String.format(Locale.ROOT, "%-34s %11s %8s %8s %9s %9s %8s %11s %17s  %s",
                 "configuration", "perplexity", "drop %", "top-1 %", "cosine", "KL nats", "launches",
-                "host ms/tok", "pred. KV260 t/s", "seed stage"));
+                "host ms/tok", "pred. " + board.toUpperCase(Locale.ROOT) + " t/s", "seed stage"));
         for (Row r : rows) {
             Quality q = r.quality();
             out.accept(String.format(Locale.ROOT, "%-34s %11.3f %8.3f %8.2f %9.6f %9.5f %8s %11s %17s  %s",

@@ -1,5 +1,6 @@
 package dev.fpgallm.hls;
 
+import dev.fpgallm.npu.BoardModel;
 import dev.fpgallm.npu.Isa;
 import dev.fpgallm.npu.NpuCase;
 import dev.fpgallm.npu.NpuMemory;
@@ -26,10 +27,10 @@ final class CsimKernel implements AutoCloseable {
         for (int i = 0; i < Isa.ARG_COUNT; i++) args[i] = i < Isa.BUFFER_ARGS ? ValueLayout.ADDRESS : ValueLayout.JAVA_INT;
         Linker linker = Linker.nativeLinker();
         npuTop = linker.downcallHandle(lookup.find(Isa.KERNEL_NAME).orElseThrow(), FunctionDescriptor.ofVoid(args));
-        corner = linker.downcallHandle(lookup.find("npu_csim_timing_corner").orElseThrow(), FunctionDescriptor.of(
-                ValueLayout.JAVA_INT, ValueLayout.JAVA_DOUBLE, ValueLayout.JAVA_DOUBLE, ValueLayout.JAVA_DOUBLE));
-        defaults = linker.downcallHandle(lookup.find("npu_csim_timing_default").orElseThrow(),
-                FunctionDescriptor.ofVoid(ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+        corner = linker.downcallHandle(lookup.find("npu_csim_timing_corner_ports").orElseThrow(), FunctionDescriptor.of(
+                ValueLayout.JAVA_INT, ValueLayout.JAVA_DOUBLE, ValueLayout.JAVA_DOUBLE, ValueLayout.JAVA_DOUBLE, ValueLayout.JAVA_DOUBLE));
+        defaults = linker.downcallHandle(lookup.find("npu_csim_timing_board_default").orElseThrow(),
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
         instructions = linker.downcallHandle(lookup.find("npu_csim_timing_instructions").orElseThrow(),
                 FunctionDescriptor.of(ValueLayout.JAVA_INT));
         instructionCycles = linker.downcallHandle(lookup.find("npu_csim_timing_instruction_cycles").orElseThrow(),
@@ -40,21 +41,34 @@ final class CsimKernel implements AutoCloseable {
                 FunctionDescriptor.of(ValueLayout.ADDRESS));
     }
 
-    /** The corner later launches are counted in: AXI latency (cycles), port efficiency, DDR bytes per cycle. */
-    void countIn(double latency, double efficiency, double ddrBytesPerCycle) {
+    /**
+     * The corner later launches are counted in: AXI latency (cycles), the efficiency of every port but the weight
+     * ports, the weight ports' efficiency, DDR bytes per cycle.
+     */
+    void countIn(double latency, double efficiency, double weightEfficiency, double ddrBytesPerCycle) {
         try {
-            if ((int) corner.invokeExact(latency, efficiency, ddrBytesPerCycle) != 0)
-                throw new IllegalArgumentException("the kernel refused the corner " + latency + ", " + efficiency + ", " + ddrBytesPerCycle);
+            if ((int) corner.invokeExact(latency, efficiency, weightEfficiency, ddrBytesPerCycle) != 0)
+                throw new IllegalArgumentException("the kernel refused the corner " + latency + ", " + efficiency + ", "
+                        + weightEfficiency + ", " + ddrBytesPerCycle);
         } catch (Throwable t) {
             throw rethrow(t);
         }
     }
 
-    /** The kernel's built-in corner (0 optimistic, 1 pessimistic), the one `make timing` counts: {latency, efficiency, DDR bytes/cycle}. */
-    double[] builtInCorner(int pessimistic) {
+    /** A board model's corner. */
+    void countIn(BoardModel board, BoardModel.Corner c) {
+        countIn(c.axiLatencyCycles().value(), c.portEfficiency().value(), c.weightPortEfficiency().value(), board.ddrBytesPerCycle(c));
+    }
+
+    /**
+     * The kernel's built-in corner of a board (kv260, u250; 0 optimistic, 1 pessimistic), the one `make timing
+     * BOARD=...` counts: {latency, efficiency, DDR bytes/cycle}.
+     */
+    double[] builtInCorner(String board, int pessimistic) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment out = a.allocate(ValueLayout.JAVA_DOUBLE, 3);
-            defaults.invokeExact(pessimistic, out);
+            if ((int) defaults.invokeExact(a.allocateFrom(board), pessimistic, out) != 0)
+                throw new IllegalArgumentException("the kernel has no built-in corners for " + board);
             return out.toArray(ValueLayout.JAVA_DOUBLE);
         } catch (Throwable t) {
             throw rethrow(t);

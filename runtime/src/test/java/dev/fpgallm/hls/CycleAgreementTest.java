@@ -34,15 +34,20 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * The Java cycle model must follow the kernel as written: for every instruction of the differential vectors
  * (KernelDifferentialTest's instruction cases), of long sequences past the score chunk, and of DistilGPT2-shaped
- * steps (a decode step at position 255, a 20-token prefill), in both corners of the
- * KV260 model, the prediction of {@link CycleModel} from the instruction's shape is within 2 % of the cycles the
- * kernel's C-simulation counted while it ran (hls-kernels/src/cost.h); the two loop tables are the same; and the
- * kernel's built-in corners (what `make -C hls-kernels timing` counts) are the board model's.
+ * steps (a decode step at position 255, a 20-token prefill), in both corners of the KV260 model, the prediction of
+ * {@link CycleModel} from the instruction's shape is within 2 % of the cycles the kernel's C-simulation counted
+ * while it ran (hls-kernels/src/cost.h); the same for the U250 model's corners (the same kernel and ports, another
+ * clock and memory) and for a calibrated corner (weight ports apart from the others, as a bandwidth CSV gives
+ * them); the two loop tables are the same; and the kernel's built-in corners (what `make -C hls-kernels timing
+ * [BOARD=u250]` counts) are the board models'.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class CycleAgreementTest {
     static final double TOLERANCE = 0.02;
-    static final BoardModel BOARD = BoardModel.kv260();
+    static final BoardModel BOARD = BoardModel.kv260(), U250 = BoardModel.u250();
+    /** Corners as a calibration file gives them: made-up numbers for this test, not a measurement. */
+    static final BoardModel CALIBRATED = BOARD.calibrated("made up for CycleAgreementTest",
+            corner("low", 91.3, 0.97, 0.93), corner("high", 118, 0.81, 0.66), BOARD.launchOverhead());
     static CsimKernel kernel;
     static double worst;
     static String worstWhat = "none";
@@ -56,8 +61,8 @@ class CycleAgreementTest {
     @AfterAll
     static void close() {
         if (kernel != null) {
-            double[] o = kernel.builtInCorner(0);
-            kernel.countIn(o[0], o[1], o[2]);
+            double[] o = kernel.builtInCorner("kv260", 0);
+            kernel.countIn(o[0], o[1], o[1], o[2]);
             kernel.close();
         }
         System.out.printf(Locale.ROOT, "CycleAgreementTest: %d instruction predictions compared, worst difference %.4f %% (%s)%n",
@@ -67,41 +72,51 @@ class CycleAgreementTest {
     @Test
     @Order(1)
     void theKernelsBuiltInCornersAreTheBoardModels() {
-        for (int end = 0; end < 2; end++) {
-            BoardModel.Corner c = end == 0 ? BOARD.optimistic() : BOARD.pessimistic();
-            assertArrayEquals(new double[] {c.axiLatencyCycles().value(), c.portEfficiency().value(), BOARD.ddrBytesPerCycle(c)},
-                    kernel.builtInCorner(end), 1e-12, c.name());
-        }
+        for (BoardModel b : List.of(BOARD, U250))
+            for (int end = 0; end < 2; end++) {
+                BoardModel.Corner c = end == 0 ? b.optimistic() : b.pessimistic();
+                assertEquals(c.portEfficiency(), c.weightPortEfficiency(), "the built-in corners have one efficiency");
+                assertArrayEquals(new double[] {c.axiLatencyCycles().value(), c.portEfficiency().value(), b.ddrBytesPerCycle(c)},
+                        kernel.builtInCorner(b.id(), end), 1e-12, b.id() + " " + c.name());
+            }
     }
 
     @Test
     @Order(2)
     void everyDifferentialVector() {
         for (BoardModel.Corner c : List.of(BOARD.optimistic(), BOARD.pessimistic()))
-            for (NpuCase k : DifferentialVectors.instructionCases()) compare(k, c);
+            for (NpuCase k : DifferentialVectors.instructionCases()) compare(k, BOARD, c);
+    }
+
+    @Test
+    @Order(2)
+    void everyDifferentialVectorInACalibratedCorner() {
+        for (NpuCase k : DifferentialVectors.instructionCases()) compare(k, CALIBRATED, CALIBRATED.pessimistic());
     }
 
     @Test
     @Order(3)
     void longSequencesPastTheScoreChunk() {
         for (BoardModel.Corner c : List.of(BOARD.optimistic(), BOARD.pessimistic())) {
-            compare(attention(1100, 1019, 8, 2, 16), c);   // a block stops at position 1024
-            compare(attention(1100, 1099, 1, 1, 32), c);   // the last position: two chunks, recomputed scores
-            compare(attention(2100, 2047, 3, 3, 64), c);   // three chunks
+            compare(attention(1100, 1019, 8, 2, 16), BOARD, c);   // a block stops at position 1024
+            compare(attention(1100, 1099, 1, 1, 32), BOARD, c);   // the last position: two chunks, recomputed scores
+            compare(attention(2100, 2047, 3, 3, 64), BOARD, c);   // three chunks
         }
     }
 
     @Test
     @Order(4)
     void distilGpt2DecodeStepAtPosition255() {
-        for (BoardModel.Corner c : List.of(BOARD.optimistic(), BOARD.pessimistic())) compare(distilGpt2(255, 1), c);
+        for (BoardModel b : List.of(BOARD, U250, CALIBRATED))
+            for (BoardModel.Corner c : List.of(b.optimistic(), b.pessimistic())) compare(distilGpt2(255, 1), b, c);
     }
 
     @Test
     @Order(5)
     void distilGpt2PrefillOf20Tokens() {
         // two GEMM row blocks (16 + 4) and three attention row blocks (8 + 8 + 4)
-        compare(distilGpt2(0, 20), BOARD.pessimistic());
+        compare(distilGpt2(0, 20), BOARD, BOARD.pessimistic());
+        compare(distilGpt2(0, 20), U250, U250.pessimistic());
     }
 
     /** Runs last: by then every loop of the kernel has run at least once. */
@@ -128,8 +143,8 @@ class CycleAgreementTest {
     }
 
     /** One case through the kernel in a corner, then every executed instruction against the Java model. */
-    static void compare(NpuCase c, BoardModel.Corner corner) {
-        kernel.countIn(corner.axiLatencyCycles().value(), corner.portEfficiency().value(), BOARD.ddrBytesPerCycle(corner));
+    static void compare(NpuCase c, BoardModel board, BoardModel.Corner corner) {
+        kernel.countIn(board, corner);
         NpuMemory out = kernel.run(c);
         double[] counted = kernel.lastInstructionCycles();
         int executed = word(out.get(Isa.ARG_STATUS), 4L * Isa.S_EXECUTED);
@@ -145,7 +160,7 @@ class CycleAgreementTest {
             throw new AssertionError(c.name() + ": a launch that executed instructions has a valid header", e);
         }
         Launch launch = new Launch(header, c.position(), c.nTokens(), c.flags());
-        CycleModel model = new CycleModel(BOARD, corner);
+        CycleModel model = new CycleModel(board, corner);
         for (int i = 0; i < executed; i++) {
             Instruction op;
             try {
@@ -153,10 +168,17 @@ class CycleAgreementTest {
             } catch (Exception e) {
                 throw new AssertionError(c.name() + ": executed instruction " + i + " decodes", e);
             }
-            agree(model.exactCycles(op, launch), counted[i], c.name() + " [" + corner.name() + "] instruction " + i + " " + op);
+            agree(model.exactCycles(op, launch), counted[i], c.name() + " [" + board.id() + " " + corner.name() + "] instruction " + i + " " + op);
         }
         if (word(out.get(Isa.ARG_STATUS), 0) == Isa.OK)
-            agree(model.launchCycles(header.instructionCount()), kernel.lastLaunchCycles(), c.name() + " [" + corner.name() + "] launch");
+            agree(model.launchCycles(header.instructionCount()), kernel.lastLaunchCycles(), c.name() + " [" + board.id() + " " + corner.name() + "] launch");
+    }
+
+    private static BoardModel.Corner corner(String name, double latency, double others, double weights) {
+        return new BoardModel.Corner(name, new BoardModel.Figure("AXI latency", latency, "made up"),
+                new BoardModel.Figure("port efficiency", others, "made up"),
+                new BoardModel.Figure("weight-port efficiency", weights, "made up"),
+                new BoardModel.Figure("DDR efficiency", 0.75, "made up"));
     }
 
     /** The little-endian int32 at a byte offset. */

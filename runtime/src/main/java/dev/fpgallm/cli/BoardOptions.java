@@ -1,0 +1,44 @@
+package dev.fpgallm.cli;
+
+import dev.fpgallm.UserError;
+import dev.fpgallm.board.BoardCalibration;
+import dev.fpgallm.npu.BoardModel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/**
+ * --board and --board-calibration, for every command that prints a prediction (inspect, generate, bench, eval):
+ * which board's model the cycle model's band is for, and a bandwidth CSV whose measured figures replace the
+ * assumed ones.
+ */
+public final class BoardOptions {
+    @Option(names = "--board", paramLabel = "kv260|u250", defaultValue = "kv260",
+            description = "The board predictions are for: kv260 (K26 SOM, 200 MHz) or u250 (Alveo U250: the same kernel "
+                    + "and 128-bit ports at 300 MHz on four DDR4 banks; docs/board.md). Default: ${DEFAULT-VALUE}.")
+    String board = "kv260";
+
+    @Option(names = "--board-calibration", paramLabel = "FILE",
+            description = "A bandwidth CSV as fpga-llm probe-bandwidth writes it (results/kv260-bandwidth.csv): the port "
+                    + "efficiencies, AXI latency and launch overhead it measured at the board's kernel clock replace the "
+                    + "assumed ones, and predictions say \"calibrated from FILE\". A file without rows for what the kernel "
+                    + "uses is refused.")
+    Path calibration;
+
+    private BoardModel model;
+
+    /** The board model, checked once: an unknown board or a file that does not cover the kernel is a UserError. */
+    public BoardModel model() {
+        if (model == null) {
+            if (!BoardModel.BOARDS.contains(board))
+                throw new UserError("unknown --board '" + board + "'; boards are " + String.join(", ", BoardModel.BOARDS));
+            BoardModel m = BoardModel.named(board);
+            if (calibration != null) {
+                if (!Files.isRegularFile(calibration)) throw new UserError("--board-calibration: no file " + calibration);
+                m = BoardCalibration.apply(m, calibration);
+            }
+            model = m;
+        }
+        return model;
+    }
+}
