@@ -11,12 +11,12 @@ import dev.fpgallm.bench.Machine;
 import dev.fpgallm.eval.Corpus;
 import dev.fpgallm.eval.Evaluation;
 import dev.fpgallm.eval.Sweep;
+import dev.fpgallm.io.OutputPath;
 import dev.fpgallm.model.Gpt2Config;
 import dev.fpgallm.model.Gpt2Weights;
 import dev.fpgallm.power.PowerMeter;
 import dev.fpgallm.reference.ReferenceModel;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -119,10 +119,16 @@ final class BenchCommand implements Callable<Integer> {
         List<String> notices = new ArrayList<>();
         Gpt2Config config = modelOptions.config(notices);
         backendOptions("emu").check(config);
-        Benchmark.Settings settings = new Benchmark.Settings(promptLens, gen, repeats, warmup, config.name(), Machine.describe());
-        if (settings.maxSeq() > config.nPositions())
-            throw new UserError("the longest prompt + --gen = " + settings.maxSeq() + " positions exceeds the model's n_positions "
+        long positions = (long) java.util.Collections.max(promptLens) + gen; // no int overflow on user numbers
+        if (positions > config.nPositions())
+            throw new UserError("the longest prompt + --gen = " + positions + " positions exceeds the model's n_positions "
                     + config.nPositions());
+        for (String name : backends) backendOptions(name).check(config, (int) positions, false);
+        if (qualitySequences > 0 && backends.stream().anyMatch(b -> !b.equals("ref")))
+            EvalCommand.checkReferenceMemory((long) qualitySequences * (Math.min(QUALITY_WINDOW, config.nPositions()) - 1),
+                    config.vocabSize(), "--quality-sequences x " + (QUALITY_WINDOW - 1));
+        Benchmark.Settings settings = new Benchmark.Settings(promptLens, gen, repeats, warmup, config.name(), Machine.describe());
+        Main.checked();
         notices.forEach(err::println);
         Gpt2Weights w = loadModel(modelOptions, err);
 
@@ -184,28 +190,31 @@ final class BenchCommand implements Callable<Integer> {
         if (backends.isEmpty()) throw new UserError("--backends is empty");
         for (String b : backends) Backends.check(b);
         if (backends.stream().distinct().count() != backends.size()) throw new UserError("--backends lists a backend twice");
+        if (promptLens.isEmpty()) throw new UserError("--prompt-lens is empty");
         for (int p : promptLens) if (p < 1) throw new UserError("--prompt-lens must be positive, got " + p);
         if (gen < 2) throw new UserError("--gen must be at least 2 (the first token comes from the prefill; latency is timed on the rest)");
-        if (repeats < 1) throw new UserError("--repeats must be at least 1");
-        if (warmup < 0) throw new UserError("--warmup must be >= 0");
+        if (repeats < 1 || repeats > MAX_RUNS) throw new UserError("--repeats must be in 1.." + MAX_RUNS + ", got " + repeats);
+        if (warmup < 0 || warmup > MAX_RUNS) throw new UserError("--warmup must be in 0.." + MAX_RUNS + ", got " + warmup);
         if (idleSeconds < 0) throw new UserError("--idle-seconds must be >= 0");
         if (subtractIdle && idleSeconds == 0) throw new UserError("--subtract-idle needs --idle-seconds");
         if (!power.equals("auto") && !power.equals("none")) throw new UserError("--power must be auto or none");
         if (powerIntervalMs < 1) throw new UserError("--power-interval-ms must be at least 1");
         if (qualitySequences < 0) throw new UserError("--quality-sequences must be >= 0");
         backendOptions("emu").check();
-        if (out != null) checkFolder(out, "--out");
+        if (out != null) OutputPath.check(out, "--out");
         if (plot != null) {
-            if (!plot.getFileName().toString().endsWith(".png")) throw new UserError("--plot must name a .png file (the .svg goes beside it)");
-            checkFolder(plot, "--plot");
+            if (plot.getFileName() == null || !plot.getFileName().toString().endsWith(".png"))
+                throw new UserError("--plot must name a .png file (the .svg goes beside it)");
+            OutputPath.check(plot, "--plot");
+            OutputPath.check(BenchPlot.svgBeside(plot), "--plot's .svg");
+        } else if (out != null) {
+            OutputPath.check(pngBeside(out), "the plot beside --out");
+            OutputPath.check(BenchPlot.svgBeside(pngBeside(out)), "the plot beside --out");
         }
     }
 
-    private static void checkFolder(Path file, String option) {
-        Path parent = file.toAbsolutePath().getParent();
-        if (parent != null && !Files.isDirectory(parent)) throw new UserError("no folder " + parent + " for " + option);
-        if (Files.isDirectory(file)) throw new UserError(option + " " + file + " is a folder");
-    }
+    /** Measured runs per prompt length at most: beyond, a benchmark would run for days (and its arrays grow). */
+    static final int MAX_RUNS = 100_000;
 
     private static Path pngBeside(Path csv) {
         String name = csv.getFileName().toString();

@@ -3,12 +3,14 @@ package dev.fpgallm.cli;
 import dev.fpgallm.UserError;
 import dev.fpgallm.backend.Backend;
 import dev.fpgallm.io.Npy;
+import dev.fpgallm.io.OutputPath;
+import dev.fpgallm.model.Gpt2Config;
 import dev.fpgallm.model.Gpt2Weights;
 import dev.fpgallm.tokenizer.Gpt2Tokenizer;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -44,15 +46,20 @@ final class LogitsCommand implements Callable<Integer> {
     boolean prefill;
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
         backendOptions.check();
         int[] ids = input.ids != null ? Gpt2Tokenizer.parseIds(input.ids) : Gpt2Tokenizer.gpt2().encode(input.text);
         if (ids.length == 0) throw new UserError("no tokens to run");
+        Path file = OutputPath.check(out, "--out");
+        List<String> notices = new ArrayList<>();
+        Gpt2Config config = modelOptions.config(notices);
+        modelOptions.checkMaxSeq(config);
         if (ids.length > modelOptions.maxSeq)
             throw new UserError(ids.length + " tokens exceed --max-seq " + modelOptions.maxSeq);
-        Path parent = out.toAbsolutePath().getParent();
-        if (parent != null && !Files.isDirectory(parent)) throw new UserError("no folder " + parent + " for --out");
+        backendOptions.check(config, modelOptions.maxSeq, prefill);
+        Main.checked();
+        notices.forEach(err::println);
         Gpt2Weights weights = modelOptions.load(err);
         float[][] logits;
         try (Backend backend = backendOptions.open(weights, modelOptions, err, prefill)) {
@@ -63,7 +70,7 @@ final class LogitsCommand implements Callable<Integer> {
                 for (int i = 0; i < ids.length; i++) logits[i] = backend.decode(ids[i]).clone();
             }
         }
-        Npy.writeFloat32(out, logits);
+        Npy.writeFloat32(file, logits);
         spec.commandLine().getOut().println("wrote " + out + ": float32 [" + ids.length + ", " + logits[0].length + "]");
         return Main.EXIT_OK;
     }
