@@ -257,6 +257,7 @@ public final class Json {
 
     private static void number(StringBuilder sb, double d) {
         if (Double.isNaN(d) || Double.isInfinite(d)) { sb.append("null"); return; }
+        if (d == 0 && 1 / d < 0) { sb.append("-0.0"); return; }
         if (d == Math.rint(d) && Math.abs(d) < 1e15) { sb.append(new BigDecimal(d).toPlainString()).append(".0"); return; }
         sb.append(d);
     }

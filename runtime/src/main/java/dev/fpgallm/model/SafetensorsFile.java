@@ -75,6 +75,20 @@ public final class SafetensorsFile implements AutoCloseable {
         }
     }
 
+    /** A safetensors file held in memory ({@code path} names it in messages): what the fuzz test reads. */
+    static SafetensorsFile of(Path path, byte[] bytes) {
+        Arena arena = Arena.ofShared();
+        try {
+            MemorySegment copy = arena.allocate(Math.max(1, bytes.length));
+            MemorySegment.copy(bytes, 0, copy, ValueLayout.JAVA_BYTE, 0, bytes.length);
+            SafetensorsFile f = parse(path, arena, copy, bytes.length);
+            arena = null; // owned by f now
+            return f;
+        } finally {
+            if (arena != null) arena.close();
+        }
+    }
+
     private static SafetensorsFile parse(Path path, Arena arena, MemorySegment file, long size) {
         if (size < 8) throw bad(path, "file is " + size + " bytes, shorter than the 8-byte header length");
         long headerLen = file.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0);
