@@ -49,8 +49,7 @@ public final class Main implements Runnable {
         cli.setOut(out);
         cli.setErr(err);
         cli.setParameterExceptionHandler((ex, a) -> {
-            String sub = ex.getCommandLine().getCommandName();
-            err.println("error: " + oneLine(ex.getMessage()) + " (see: " + ("fpga-llm".equals(sub) ? "" : "fpga-llm ")
+            err.println("error: " + oneLine(ex.getMessage()) + " (see: "
                     + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help)");
             err.flush();
             return EXIT_BAD_INPUT;
