@@ -53,6 +53,31 @@ class FaultTest {
         return new ProcessBuilder(cmd).redirectErrorStream(true).start();
     }
 
+    /** The CLI in a new JVM under {@code ulimit -f} (file size in KiB): writes past it fail with EFBIG. */
+    private static Process cliWithFileLimit(int kib, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+                "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-XX:TieredStopAtLevel=1",
+                "-D" + ModelStore.HOME_PROPERTY + "=" + home, "-cp", System.getProperty("java.class.path"),
+                Main.class.getName()));
+        cmd.addAll(List.of(args));
+        StringBuilder line = new StringBuilder("ulimit -f " + kib + " && exec");
+        for (String c : cmd) line.append(" '").append(c.replace("'", "'\\''")).append('\'');
+        return new ProcessBuilder("/bin/bash", "-c", line.toString()).redirectErrorStream(true).start();
+    }
+
+    @Test
+    void aWriteErrorIsOneLineAndLeavesNothing(@TempDir Path dir) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(Path.of("/bin/bash")));
+        Process p = cliWithFileLimit(4096, "synth-model", "--preset", "tiny", "--out", dir.resolve("m").toString());
+        String printed = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(2, p.exitValue(), printed);
+        String last = printed.substring(printed.lastIndexOf('\n') + 1);
+        assertTrue(last.startsWith("error: cannot write synthetic weights to ") && last.contains("File too large"), printed);
+        assertFalse(printed.contains("\tat "), printed);
+        assertEquals(List.of(), names(dir), "neither the folder nor its temporary");
+    }
+
     /** Kills {@code p} (SIGKILL) as soon as {@code ready} holds or it printed a line containing {@code line}. */
     private static String killWhen(Process p, String line, BooleanSupplier ready) throws Exception {
         StringBuilder seen = new StringBuilder();
