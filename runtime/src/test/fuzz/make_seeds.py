@@ -9,6 +9,8 @@ Findings that Jazzer saves beside the seeds (crash-*) are kept as regression inp
 import json
 import os
 import struct
+import subprocess
+import tempfile
 
 import numpy as np
 
@@ -135,9 +137,25 @@ def main():
     }
     for name, text in cli.items():
         put("cli", "CliFuzzTest", "commandLine", name, text)
-    # ONNX files as --model finds them (not in CI's list yet)
+    # ONNX files as --model finds them (not in CI's list yet): two byte strings, and micro GPT-2s exported by
+    # fpga-llm itself when its jar is built (export-onnx of the micro checkpoint, in two styles)
     put("model", "OnnxModelFuzzTest", "load", "not-protobuf", b"\x08\x01\x12\x03bad")
     put("model", "OnnxModelFuzzTest", "load", "empty-model", b"\x08\x08")
+    launcher = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "..", "fpga-llm")
+    jar = os.path.join(os.path.dirname(launcher), "runtime", "target", "fpga-llm.jar")
+    if os.path.exists(jar):
+        with tempfile.TemporaryDirectory() as tmp:
+            c, t = micro_gpt2(np.random.default_rng(13), d=16, vocab=32, positions=8)
+            with open(os.path.join(tmp, "config.json"), "w") as f:
+                json.dump(c, f)
+            with open(os.path.join(tmp, "model.safetensors"), "wb") as f:
+                f.write(safetensors(t, {"format": "pt"}))
+            for name, style in (("micro-optimum.onnx", []), ("micro-torch.onnx", ["--anonymous", "--torch-shapes"])):
+                out = os.path.join(tmp, name)
+                subprocess.run([launcher, "export-onnx", "--model", tmp, "--out", out] + style, check=True,
+                               stdout=subprocess.DEVNULL)
+                with open(out, "rb") as f:
+                    put("model", "OnnxModelFuzzTest", "load", name, f.read())
 
 
 if __name__ == "__main__":
