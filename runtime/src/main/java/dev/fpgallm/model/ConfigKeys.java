@@ -41,28 +41,25 @@ final class ConfigKeys {
     }
 
     double number(String key, double fallback) {
-        if (!m.containsKey(key)) return fallback;
-        Object v = m.get(key);
-        if (v == null) throw nullValue(key);
-        if (v instanceof Long l) return l;
-        if (v instanceof Double d) return d;
-        throw new UserError(file + ": " + key + " must be a number, got " + describe(v));
+        Object v = value(key, fallback, "a number", Long.class, Double.class);
+        return ((Number) v).doubleValue();
     }
 
     String string(String key, String fallback) {
-        if (!m.containsKey(key)) return fallback;
-        Object v = m.get(key);
-        if (v == null) throw nullValue(key);
-        if (v instanceof String s) return s;
-        throw new UserError(file + ": " + key + " must be a string, got " + describe(v));
+        return (String) value(key, fallback, "a string", String.class);
     }
 
     boolean flag(String key, boolean fallback) {
+        return (Boolean) value(key, fallback, "true or false", Boolean.class);
+    }
+
+    /** The key's value if it has one of {@code types}; {@code fallback} when absent; else an error saying {@code what}. */
+    private Object value(String key, Object fallback, String what, Class<?>... types) {
         if (!m.containsKey(key)) return fallback;
         Object v = m.get(key);
         if (v == null) throw nullValue(key);
-        if (v instanceof Boolean b) return b;
-        throw new UserError(file + ": " + key + " must be true or false, got " + describe(v));
+        for (Class<?> t : types) if (t.isInstance(v)) return v;
+        throw new UserError(file + ": " + key + " must be " + what + ", got " + describe(v));
     }
 
     /** A flag that changes the computation: only GPT-2's own value ({@code required}) is supported. */

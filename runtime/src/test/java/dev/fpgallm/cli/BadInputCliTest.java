@@ -35,19 +35,17 @@ class BadInputCliTest {
     @TempDir
     static Path dir;
     static Path small;
-    private static String shared;
 
     @BeforeAll
     static void models() throws IOException {
-        shared = System.getProperty(ModelStore.HOME_PROPERTY, "");
-        System.setProperty(ModelStore.HOME_PROPERTY, dir.resolve("home").toString());
+        TemporaryHome.use(dir.resolve("home"));
         small = dir.resolve("small");
         SyntheticCheckpoint.write(SMALL, 3, small);
     }
 
     @AfterAll
     static void restoreHome() {
-        System.setProperty(ModelStore.HOME_PROPERTY, shared);
+        TemporaryHome.restore();
     }
 
     /** A copy of the small model to break. */

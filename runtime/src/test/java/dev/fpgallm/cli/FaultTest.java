@@ -30,38 +30,35 @@ import org.junit.jupiter.api.io.TempDir;
 class FaultTest {
     @TempDir
     static Path home;
-    private static String shared;
 
     @BeforeAll
     static void useTemporaryHome() {
-        shared = System.getProperty(ModelStore.HOME_PROPERTY, "");
-        System.setProperty(ModelStore.HOME_PROPERTY, home.toString());
+        TemporaryHome.use(home);
     }
 
     @AfterAll
     static void restoreHome() {
-        System.setProperty(ModelStore.HOME_PROPERTY, shared);
+        TemporaryHome.restore();
     }
 
     /** The CLI in a new JVM (this one's java and class path), its stdout and stderr merged. */
     private static Process cli(String... args) throws IOException {
+        return new ProcessBuilder(java(args)).redirectErrorStream(true).start();
+    }
+
+    private static List<String> java(String... args) {
         List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
                 "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-XX:TieredStopAtLevel=1",
                 "-D" + ModelStore.HOME_PROPERTY + "=" + home, "-cp", System.getProperty("java.class.path"),
                 Main.class.getName()));
         cmd.addAll(List.of(args));
-        return new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        return cmd;
     }
 
     /** The CLI in a new JVM under {@code ulimit -f} (file size in KiB): writes past it fail with EFBIG. */
     private static Process cliWithFileLimit(int kib, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-XX:TieredStopAtLevel=1",
-                "-D" + ModelStore.HOME_PROPERTY + "=" + home, "-cp", System.getProperty("java.class.path"),
-                Main.class.getName()));
-        cmd.addAll(List.of(args));
         StringBuilder line = new StringBuilder("ulimit -f " + kib + " && exec");
-        for (String c : cmd) line.append(" '").append(c.replace("'", "'\\''")).append('\'');
+        for (String c : java(args)) line.append(" '").append(c.replace("'", "'\\''")).append('\'');
         return new ProcessBuilder("/bin/bash", "-c", line.toString()).redirectErrorStream(true).start();
     }
 

@@ -1,0 +1,21 @@
+package dev.fpgallm.cli;
+
+import dev.fpgallm.model.ModelStore;
+import java.nio.file.Path;
+
+/** Points FPGA_LLM_HOME (its system property) at a test's folder, and back. */
+final class TemporaryHome {
+    private static String previous;
+
+    private TemporaryHome() {
+    }
+
+    static void use(Path home) {
+        previous = System.getProperty(ModelStore.HOME_PROPERTY, "");
+        System.setProperty(ModelStore.HOME_PROPERTY, home.toString());
+    }
+
+    static void restore() {
+        System.setProperty(ModelStore.HOME_PROPERTY, previous);
+    }
+}
