@@ -161,7 +161,8 @@ final class EvalCommand implements Callable<Integer> {
     static final long MAX_TEXT_BYTES = 64L << 20;
 
     private static void checkTextFile(Path file) {
-        if (!Files.isRegularFile(file)) throw new UserError("cannot read --text " + file + ": no such file");
+        if (!Files.exists(file)) throw new UserError("cannot read --text " + file + ": no such file");
+        if (!Files.isRegularFile(file)) throw new UserError("cannot read --text " + file + ": not a regular file");
         try {
             if (Files.size(file) > MAX_TEXT_BYTES)
                 throw new UserError("--text " + file + " is larger than 64 MiB; eval scores at most --max-tokens "
