@@ -1,5 +1,6 @@
 package dev.fpgallm.bench;
 
+import dev.fpgallm.RunEnvironment;
 import dev.fpgallm.backend.Backend;
 import dev.fpgallm.generate.Generation;
 import dev.fpgallm.generate.Sampler;
@@ -7,6 +8,7 @@ import dev.fpgallm.power.PowerMeter;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.function.LongSupplier;
 
@@ -20,9 +22,9 @@ public final class Benchmark {
      * @param promptLens prompt lengths in tokens
      * @param gen        generated tokens per run (the first comes from the prefill), at least 2
      * @param model      the model's label for the report
-     * @param machine    {@link Machine#describe()} or a test's stand-in
+     * @param env        the build and machine of the run ({@link RunEnvironment#capture()}, or a test's stand-in)
      */
-    public record Settings(List<Integer> promptLens, int gen, int repeats, int warmup, String model, String machine) {
+    public record Settings(List<Integer> promptLens, int gen, int repeats, int warmup, String model, RunEnvironment env) {
         public Settings {
             promptLens = List.copyOf(promptLens);
             if (gen < 2) throw new IllegalArgumentException("gen " + gen + " < 2: no decode step to time");
@@ -77,11 +79,11 @@ public final class Benchmark {
                 predLatency[i] = r.predictedDecodeMillis().orElse(Double.NaN);
             }
             OptionalDouble watts = power.stop();
-            rows.add(new BenchRow(date, settings.machine(), backend.name(), settings.model(), backend.precision(),
+            rows.add(new BenchRow(date, settings.env(), backend.name(), settings.model(), backend.precision(),
                     backend.softmaxMode(), len, settings.gen(), settings.repeats(), settings.warmup(),
                     Summary.of(prefill), Summary.of(latency),
-                    predicted ? OptionalDouble.of(Summary.of(predPrefill).median()) : OptionalDouble.empty(),
-                    predicted ? OptionalDouble.of(Summary.of(predLatency).median()) : OptionalDouble.empty(),
+                    predicted ? Optional.of(new BenchRow.Predicted(Summary.of(predPrefill).median(), Summary.of(predLatency).median()))
+                            : Optional.empty(),
                     watts, idleW, subtractIdle, meter.source(), OptionalDouble.empty()));
         }
         return rows;

@@ -3,11 +3,14 @@ package dev.fpgallm.cli;
 import dev.fpgallm.UserError;
 import dev.fpgallm.backend.Backend;
 import dev.fpgallm.backend.Backends;
-import dev.fpgallm.bench.BenchCsv;
+import dev.fpgallm.RunEnvironment;
+import dev.fpgallm.bench.BenchFormat;
 import dev.fpgallm.bench.BenchPlot;
 import dev.fpgallm.bench.BenchRow;
 import dev.fpgallm.bench.Benchmark;
-import dev.fpgallm.bench.Machine;
+import dev.fpgallm.bench.QualityCache;
+import dev.fpgallm.io.AtomicWrite;
+import dev.fpgallm.quant.CalibrationCache;
 import dev.fpgallm.eval.Corpus;
 import dev.fpgallm.eval.Evaluation;
 import dev.fpgallm.eval.Sweep;
@@ -17,13 +20,13 @@ import dev.fpgallm.model.Gpt2Weights;
 import dev.fpgallm.power.PowerMeter;
 import dev.fpgallm.reference.ReferenceModel;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalDouble;
 import java.util.concurrent.Callable;
@@ -33,11 +36,16 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"The spec's benchmark: for each backend and prompt length, warm-up runs, then repeated runs of "
-                + "prefill + greedy generation (end-of-text ignored), batch 1. Reports medians of latency per token, "
-                + "tokens/s, prefill (time to first token), the cycle model's predicted KV260 times, power and energy "
-                + "where a sensor is readable, and quality_drop_pct; writes the KPI CSV (results/benchmark_template.csv "
-                + "columns) and a plot."})
+        description = {"The spec's speed benchmark: for each backend and prompt length, warm-up runs, then repeated runs "
+                + "of prefill + greedy generation (end-of-text ignored), batch 1. Reports latency per token, tokens/s and "
+                + "prefill (time to first token) as mean +- stddev, median, p90, min and max; the cycle model's predicted "
+                + "KV260 times; power and energy where a sensor is readable. Every row carries the build (version, "
+                + "commit), JDK, ONNX Runtime, OS, CPU, threads, RAM and the load average at the start; a load above the "
+                + "core count is warned about.",
+                "quality_drop_pct is measured only with --quality (minutes on DistilGPT2; cached per model and "
+                        + "configuration under $FPGA_LLM_HOME/quality). Output as llama-bench: -o md|csv|json|jsonl on "
+                        + "stdout, --out FILE by its extension (the CSV starts with results/benchmark_template.csv's "
+                        + "columns), and a PNG + SVG plot beside the first --out."})
 final class BenchCommand implements Callable<Integer> {
     /** Sampled-corpus window for quality_drop_pct: the spec's maximum sequence length, as `fpga-llm eval`. */
     static final int QUALITY_WINDOW = 256;
@@ -65,10 +73,15 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--warmup", paramLabel = "N", defaultValue = "1", description = "Unmeasured runs first, per prompt length. Default: ${DEFAULT-VALUE}.")
     int warmup;
 
-    @Option(names = "--out", paramLabel = "FILE.csv", description = "Write the KPI CSV here (default: print it after the table).")
-    Path out;
+    @Option(names = {"-o", "--output"}, paramLabel = "md|csv|json|jsonl", defaultValue = "md",
+            description = "What stdout gets: a markdown table, the CSV, a JSON array or JSON lines. Default: ${DEFAULT-VALUE}.")
+    String output;
 
-    @Option(names = "--plot", paramLabel = "FILE.png", description = "Write the plot here and the SVG beside it (default: beside --out).")
+    @Option(names = "--out", paramLabel = "FILE", description = "Also write the results to FILE, as its extension says "
+            + "(.csv, .json, .jsonl, .md); may be given more than once.")
+    List<Path> outs = new ArrayList<>();
+
+    @Option(names = "--plot", paramLabel = "FILE.png", description = "Write the plot here and the SVG beside it (default: beside the first --out).")
     Path plot;
 
     @Option(names = "--precision", paramLabel = "P", defaultValue = "w8a16", description = "NPU backends: w8a16 or w8a8. Default: ${DEFAULT-VALUE}.")
@@ -106,8 +119,12 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--sysfs-root", paramLabel = "DIR", defaultValue = "/sys", hidden = true, description = "Where sysfs is (tests use a fake tree).")
     Path sysfsRoot;
 
+    @Option(names = "--quality", description = "Also measure quality_drop_pct per backend against the FP32 reference, as "
+            + "fpga-llm eval does (cached per model and configuration; without it the column says n/a).")
+    boolean quality;
+
     @Option(names = "--quality-sequences", paramLabel = "N", defaultValue = "2",
-            description = "quality_drop_pct: sequences of " + QUALITY_WINDOW + " tokens sampled from the FP32 model, as fpga-llm eval; 0 skips it (n/a). Default: ${DEFAULT-VALUE}.")
+            description = "--quality: sequences of " + QUALITY_WINDOW + " tokens sampled from the FP32 model, as fpga-llm eval. Default: ${DEFAULT-VALUE}.")
     int qualitySequences;
 
     @Override
@@ -124,12 +141,14 @@ final class BenchCommand implements Callable<Integer> {
             throw new UserError("the longest prompt + --gen = " + positions + " positions exceeds the model's n_positions "
                     + config.nPositions());
         for (String name : backends) backendOptions(name).check(config, (int) positions, false);
-        if (qualitySequences > 0 && backends.stream().anyMatch(b -> !b.equals("ref")))
+        if (quality && backends.stream().anyMatch(b -> !b.equals("ref")))
             EvalCommand.checkReferenceMemory((long) qualitySequences * (Math.min(QUALITY_WINDOW, config.nPositions()) - 1),
                     config.vocabSize(), "--quality-sequences x " + (QUALITY_WINDOW - 1));
-        Benchmark.Settings settings = new Benchmark.Settings(promptLens, gen, repeats, warmup, config.name(), Machine.describe());
         Main.checked();
+        RunEnvironment env = RunEnvironment.capture();
+        Benchmark.Settings settings = new Benchmark.Settings(promptLens, gen, repeats, warmup, config.name(), env);
         notices.forEach(err::println);
+        env.loadWarning().ifPresent(err::println);
         Gpt2Weights w = loadModel(modelOptions, err);
 
         PowerMeter meter = power.equals("none") ? PowerMeter.NONE
@@ -164,18 +183,16 @@ final class BenchCommand implements Callable<Integer> {
         }
         rows = withQuality(rows, w, options, err);
 
-        print(stdout, rows);
-        if (out == null) {
-            stdout.println();
-            stdout.print(BenchCsv.text(rows));
-        } else {
-            BenchCsv.write(out, rows);
-            stdout.println("wrote " + out);
+        stdout.print(BenchFormat.named(output).orElseThrow().render(rows));
+        stdout.flush();
+        for (Path file : outs) {
+            AtomicWrite.replace(file, BenchFormat.of(file).orElseThrow().render(rows).getBytes(StandardCharsets.UTF_8));
+            err.println("wrote " + file);
         }
-        Path png = plot != null ? plot : out == null ? null : pngBeside(out);
+        Path png = plot != null ? plot : outs.isEmpty() ? null : pngBeside(outs.getFirst());
         if (png != null) {
             BenchPlot.write(png, rows);
-            stdout.println("wrote " + png + " and " + BenchPlot.svgBeside(png));
+            err.println("wrote " + png + " and " + BenchPlot.svgBeside(png));
         }
         return Main.EXIT_OK;
     }
@@ -199,18 +216,26 @@ final class BenchCommand implements Callable<Integer> {
         if (subtractIdle && idleSeconds == 0) throw new UserError("--subtract-idle needs --idle-seconds");
         if (!power.equals("auto") && !power.equals("none")) throw new UserError("--power must be auto or none");
         if (powerIntervalMs < 1) throw new UserError("--power-interval-ms must be at least 1");
-        if (qualitySequences < 0) throw new UserError("--quality-sequences must be >= 0");
+        if (qualitySequences < 1) throw new UserError("--quality-sequences must be at least 1");
+        if (BenchFormat.named(output).isEmpty()) throw new UserError("-o must be md, csv, json or jsonl, not '" + output + "'");
         backendOptions("emu").check();
-        if (out != null) OutputPath.check(out, "--out");
+        for (Path out : outs) {
+            if (BenchFormat.of(out).isEmpty()) throw new UserError("--out " + out + ": name a .csv, .json, .jsonl or .md file");
+            checkFolder(out, "--out");
+        }
         if (plot != null) {
             if (plot.getFileName() == null || !plot.getFileName().toString().endsWith(".png"))
                 throw new UserError("--plot must name a .png file (the .svg goes beside it)");
             OutputPath.check(plot, "--plot");
             OutputPath.check(BenchPlot.svgBeside(plot), "--plot's .svg");
-        } else if (out != null) {
-            OutputPath.check(pngBeside(out), "the plot beside --out");
-            OutputPath.check(BenchPlot.svgBeside(pngBeside(out)), "the plot beside --out");
+        } else if (!outs.isEmpty()) {
+            OutputPath.check(pngBeside(outs.getFirst()), "the plot beside --out");
+            OutputPath.check(BenchPlot.svgBeside(pngBeside(outs.getFirst())), "the plot beside --out");
         }
+    }
+
+    private static void checkFolder(Path file, String option) {
+        OutputPath.check(file, option);
     }
 
     /** Measured runs per prompt length at most: beyond, a benchmark would run for days (and its arrays grow). */
@@ -235,17 +260,29 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /**
-     * quality_drop_pct per backend: 0 for ref (it is the FP32 baseline), measured against ref for the others on the
-     * corpus `fpga-llm eval` samples by default (same seed, same numbers).
+     * quality_drop_pct per backend, with --quality: 0 for ref (it is the FP32 baseline), measured against ref for the
+     * others on the corpus `fpga-llm eval` samples by default (same seed, same numbers), or read from the cache.
      */
     private List<BenchRow> withQuality(List<BenchRow> rows, Gpt2Weights w, Map<String, Backends.Options> options, PrintWriter err) {
-        if (qualitySequences == 0) return rows;
+        if (!quality) return rows;
+        QualityCache cache = QualityCache.inHome();
+        cache.unavailable().ifPresent(why -> err.println("quality: not cached, " + why));
+        String weights = CalibrationCache.fingerprint(w);
         Map<String, OptionalDouble> drop = new LinkedHashMap<>();
         Evaluation reference = null;
         int window = Math.min(QUALITY_WINDOW, w.config().nPositions());
         for (String name : backends) {
             if (name.equals("ref")) {
                 drop.put(name, OptionalDouble.of(0));
+                continue;
+            }
+            BenchRow measured = rows.stream().filter(r -> r.backend().equals(name)).findFirst().orElseThrow();
+            QualityCache.Key key = new QualityCache.Key(weights, w.config().name(), name, measured.precision(),
+                    measured.softmaxMode(), qualitySequences, window, 0);
+            OptionalDouble cached = cache.read(key, err::println);
+            if (cached.isPresent()) {
+                err.println("quality: " + name + " from the cache (" + cache.file(key) + ")");
+                drop.put(name, cached);
                 continue;
             }
             if (reference == null) {
@@ -259,27 +296,11 @@ final class BenchCommand implements Callable<Integer> {
                 }
             }
             try (ProgressBar bar = new ProgressBar(err, "quality: " + name, reference.windowCount())) {
-                drop.put(name, OptionalDouble.of(Sweep.measure(w, reference, name, options.get(name), "", bar::step).quality().dropPercent()));
+                double pct = Sweep.measure(w, reference, name, options.get(name), "", bar::step).quality().dropPercent();
+                cache.write(key, pct, err::println);
+                drop.put(name, OptionalDouble.of(pct));
             }
         }
         return rows.stream().map(r -> r.withQuality(drop.get(r.backend()))).toList();
-    }
-
-    private static void print(PrintWriter out, List<BenchRow> rows) {
-        BenchRow first = rows.getFirst();
-        out.printf(Locale.ROOT, "fpga-llm bench: %s, %d generated tokens, batch 1, median of %d runs after %d warm-up; %s%n",
-                first.model(), first.genTokens(), first.repeats(), first.warmup(), first.machine());
-        out.printf(Locale.ROOT, "%-22s %6s %11s %22s %9s %14s %10s %8s %10s %9s%n", "backend", "prompt", "prefill ms",
-                "ms/token (min-max)", "tokens/s", "pred. KV260 ms", "pred. t/s", "avg W", "J/token", "drop %");
-        for (BenchRow r : rows) {
-            List<String> c = r.cells();
-            out.printf(Locale.ROOT, "%-22s %6d %11s %22s %9s %14s %10s %8s %10s %9s%n",
-                    r.backend() + " " + r.precision() + " " + r.softmaxMode(), r.promptLen(), c.get(11),
-                    c.get(12) + " (" + c.get(13) + "-" + c.get(14) + ")", c.get(15), c.get(17),
-                    r.predictedLatencyMs().isPresent() ? String.format(Locale.ROOT, "%.1f", 1000 / r.predictedLatencyMs().getAsDouble()) : "n/a",
-                    c.get(18), c.get(20), c.get(22));
-        }
-        out.println("times: wall clock on this machine; pred. = the cycle model's KV260 prediction (not measured); "
-                + "tokens/s = 1000 / ms per token; drop % = quality_drop_pct (ref: 0 by definition, others measured against ref)");
     }
 }

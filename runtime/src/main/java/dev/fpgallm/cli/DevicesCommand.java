@@ -6,14 +6,13 @@ import dev.fpgallm.xrt.ffm.XrtDevices;
 import dev.fpgallm.xrt.ffm.XrtOptions;
 import dev.fpgallm.xrt.ffm.XrtSetupException;
 import java.io.PrintWriter;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-@Command(name = "devices", mixinStandardHelpOptions = true, description = "List the XRT devices (or say there are none).")
+@Command(name = "devices", mixinStandardHelpOptions = true, description = "List the XRT devices, or say there are none (exit 0 either way when XRT loads).")
 final class DevicesCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -25,14 +24,16 @@ final class DevicesCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         XrtOptions options = XrtBoard.xrtOptions(new XrtBoard.Options(xrtLib, null, 0));
-        List<XrtDevices.Info> devices;
+        XrtDevices.Listing listing;
         try {
-            devices = XrtDevices.list(options);
+            listing = XrtDevices.probe(options);
         } catch (XrtSetupException e) {
             throw new UserError("XRT is not usable: " + e.getMessage());
         }
-        if (devices.isEmpty()) out.println("no XRT devices (library " + options.library() + ")");
-        for (XrtDevices.Info d : devices) out.println("device " + d.index() + ": " + d.driver());
+        // No device is an answer, not an error: XRT loaded and looked.
+        if (listing.devices().isEmpty())
+            out.println("no XRT devices" + listing.whyNone().map(why -> ": " + why).orElse("") + " (" + listing.xrt() + ")");
+        for (XrtDevices.Info d : listing.devices()) out.println("device " + d.index() + ": " + d.driver());
         return Main.EXIT_OK;
     }
 }

@@ -1,5 +1,6 @@
 package dev.fpgallm.cli;
 
+import dev.fpgallm.RunEnvironment;
 import dev.fpgallm.UserError;
 import dev.fpgallm.backend.Backend;
 import dev.fpgallm.backend.Backends;
@@ -8,6 +9,7 @@ import dev.fpgallm.eval.Evaluation;
 import dev.fpgallm.eval.LayerSensitivity;
 import dev.fpgallm.eval.Sweep;
 import dev.fpgallm.io.AtomicWrite;
+import dev.fpgallm.json.Json;
 import dev.fpgallm.model.Gpt2Config;
 import dev.fpgallm.model.Gpt2Weights;
 import dev.fpgallm.model.ModelStore;
@@ -15,11 +17,16 @@ import dev.fpgallm.quant.Precision;
 import dev.fpgallm.reference.ReferenceModel;
 import java.io.PrintWriter;
 import java.io.IOException;
+import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -61,6 +68,10 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--sweep", description = "Measure the trade-off table: ref, w8a16 and w8a8 with exact and approx softmax, FP16 fallback (auto and all layers).")
     boolean sweep;
 
+    @Option(names = "--json", description = "Print one JSON object instead of the table: the run's build and machine, the "
+            + "model, the corpus and every row (with --sweep also the FP16 sensitivity ranking).")
+    boolean json;
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
@@ -85,7 +96,10 @@ final class EvalCommand implements Callable<Integer> {
         Main.checked();
         notices.forEach(err::println);
         ModelStore.Source source = modelOptions.source(err);
+        RunEnvironment env = RunEnvironment.capture();
+        env.loadWarning().ifPresent(err::println);
         Gpt2Weights w = modelOptions.load(err);
+        PrintWriter text = json ? new PrintWriter(Writer.nullWriter()) : out; // with --json, stdout gets only the JSON
 
         Corpus corpus = textCorpus;
         if (corpus == null) {
@@ -93,13 +107,15 @@ final class EvalCommand implements Callable<Integer> {
                 corpus = Corpus.sampled(w, sequences, window, seed, bar::step);
             }
         }
-        out.printf(Locale.ROOT, "model:   %s%s%n", w.config().name(), source.synthetic() ? " (synthetic weights)" : "");
-        out.printf(Locale.ROOT, "corpus:  %s%n", corpus.description());
-        if (corpus.fromModel() || source.synthetic())
-            out.println("note:    " + (source.synthetic() ? "synthetic weights" : "real weights")
-                    + (corpus.fromModel() ? " and a corpus sampled from the FP32 model itself" : "")
-                    + ": these numbers measure quantization drift from FP32, not language quality");
-        out.flush();
+        text.printf(Locale.ROOT, "model:   %s%s%n", w.config().name(), source.synthetic() ? " (synthetic weights)" : "");
+        text.printf(Locale.ROOT, "corpus:  %s%n", corpus.description());
+        String drift = corpus.fromModel() || source.synthetic()
+                ? (source.synthetic() ? "synthetic weights" : "real weights")
+                + (corpus.fromModel() ? " and a corpus sampled from the FP32 model itself" : "")
+                + ": these numbers measure quantization drift from FP32, not language quality" : null;
+        if (drift != null) text.println("note:    " + drift);
+        text.println("build:   " + env.describe());
+        text.flush();
 
         List<Sweep.Row> rows = new ArrayList<>();
         Evaluation reference;
@@ -108,15 +124,16 @@ final class EvalCommand implements Callable<Integer> {
             try (ProgressBar bar = new ProgressBar(err, "FP32 reference", Evaluation.windowCount(c, window, step))) {
                 reference = Evaluation.reference(ref, c, window, step, bar::step);
             }
-            out.printf(Locale.ROOT, "scored:  %d tokens in %d window(s) of up to %d tokens, stride %d%n",
+            text.printf(Locale.ROOT, "scored:  %d tokens in %d window(s) of up to %d tokens, stride %d%n",
                     reference.scoredTokens(), reference.windowCount(), window, step);
-            out.flush();
+            text.flush();
             try (ProgressBar bar = new ProgressBar(err, "ref fp32 (itself)", reference.windowCount())) {
                 rows.add(Sweep.referenceRow(reference, ref, "FP32 baseline", bar::step));
             }
         }
         String backend = backendOptions.backend;
         List<String> sensitivity = new ArrayList<>();
+        List<Object> ranking = new ArrayList<>();
         if (!sweep) {
             Backends.Options o = backendOptions.options(w, window, err, true);
             rows.add(measure(w, reference, backend, o, "", err));
@@ -134,11 +151,33 @@ final class EvalCommand implements Callable<Integer> {
                 for (LayerSensitivity.Score sc : ranked)
                     line.append(String.format(Locale.ROOT, "  layer %d %.5f", sc.layer(), sc.meanKl()));
                 sensitivity.add(line.append("  -> FP16 layer(s) ").append(picked).toString());
+                ranking.add(rankingMap(p, ranked, picked));
                 rows.add(measure(w, reference, backend, base.withFp16Layers(picked),
                         "FP16 fallback, most sensitive layer (risk 2)", err));
             }
             rows.add(measure(w, reference, backend, options(w, window, Precision.W8A16, false, "all", err),
                     "~FP16 end-to-end (debug), LM head INT8", err));
+        }
+        if (json) {
+            Map<String, Object> m = new LinkedHashMap<>(env.toMap());
+            m.put("date", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+            m.put("model", w.config().name());
+            m.put("synthetic_weights", source.synthetic());
+            m.put("corpus", corpus.description());
+            m.put("corpus_from_model", corpus.fromModel());
+            if (drift != null) m.put("note", drift);
+            m.put("window", (long) window);
+            m.put("stride", (long) step);
+            m.put("scored_tokens", (long) reference.scoredTokens());
+            m.put("windows", (long) reference.windowCount());
+            m.put("rows", rows.stream().map(r -> (Object) r.toMap()).toList());
+            if (sweep) {
+                m.put("fp16_sensitivity", ranking);
+                m.put("predicted_position", (long) (reference.longestWindow() - 1));
+            }
+            out.println(Json.write(m));
+            out.flush();
+            return Main.EXIT_OK;
         }
         out.println();
         Sweep.print(rows, out::println);
@@ -183,6 +222,20 @@ final class EvalCommand implements Callable<Integer> {
             throw new UserError(String.format(Locale.ROOT, "%s = %,d scored tokens need %.1f GB for the FP32 "
                     + "reference's logits (kept for the comparison), more than half of this JVM's %.1f GB heap: score "
                     + "fewer tokens (or raise -Xmx through FPGA_LLM_JAVA_OPTS)", what, tokens, bytes / 1e9, heap / 1e9));
+    }
+
+    /** One precision's FP16 sensitivity ranking for eval --json. */
+    private static Map<String, Object> rankingMap(Precision p, List<LayerSensitivity.Score> ranked, List<Integer> picked) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("configuration", p.label() + " approx");
+        m.put("layers_most_sensitive_first", ranked.stream().map(sc -> {
+            Map<String, Object> l = new LinkedHashMap<>();
+            l.put("layer", (long) sc.layer());
+            l.put("mean_kl_nats", sc.meanKl());
+            return (Object) l;
+        }).toList());
+        m.put("fp16_layers_picked", picked.stream().map(i -> (Object) (long) i).toList());
+        return m;
     }
 
     private Backends.Options options(Gpt2Weights w, int window, Precision p, boolean exact, String fp16, PrintWriter err) {

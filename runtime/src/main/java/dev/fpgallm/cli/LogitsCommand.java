@@ -1,16 +1,25 @@
 package dev.fpgallm.cli;
 
+import dev.fpgallm.BuildInfo;
 import dev.fpgallm.UserError;
 import dev.fpgallm.backend.Backend;
+import dev.fpgallm.io.AtomicWrite;
 import dev.fpgallm.io.Npy;
 import dev.fpgallm.io.OutputPath;
+import dev.fpgallm.json.Json;
 import dev.fpgallm.model.Gpt2Config;
 import dev.fpgallm.model.Gpt2Weights;
 import dev.fpgallm.tokenizer.Gpt2Tokenizer;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -52,6 +61,7 @@ final class LogitsCommand implements Callable<Integer> {
         int[] ids = input.ids != null ? Gpt2Tokenizer.parseIds(input.ids) : Gpt2Tokenizer.gpt2().encode(input.text);
         if (ids.length == 0) throw new UserError("no tokens to run");
         Path file = OutputPath.check(out, "--out");
+        Path sidecar = OutputPath.check(out.resolveSibling(out.getFileName() + ".json"), "the .json beside --out");
         List<String> notices = new ArrayList<>();
         Gpt2Config config = modelOptions.config(notices);
         modelOptions.checkMaxSeq(config);
@@ -62,7 +72,12 @@ final class LogitsCommand implements Callable<Integer> {
         notices.forEach(err::println);
         Gpt2Weights weights = modelOptions.load(err);
         float[][] logits;
+        Map<String, Object> about = new LinkedHashMap<>(BuildInfo.current().toMap());
         try (Backend backend = backendOptions.open(weights, modelOptions, err, prefill)) {
+            about.put("model", weights.config().name());
+            about.put("backend", backend.name());
+            about.put("precision", backend.precision());
+            about.put("softmax_mode", backend.softmaxMode());
             backend.reset();
             if (prefill) logits = backend.prefillAll(ids);
             else {
@@ -70,8 +85,15 @@ final class LogitsCommand implements Callable<Integer> {
                 for (int i = 0; i < ids.length; i++) logits[i] = backend.decode(ids[i]).clone();
             }
         }
+        about.put("mode", prefill ? "one prefill pass" : "one token at a time through the KV cache");
+        about.put("ids", ids);
+        about.put("shape", new long[] {ids.length, logits[0].length});
+        about.put("date", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
         Npy.writeFloat32(file, logits);
-        spec.commandLine().getOut().println("wrote " + out + ": float32 [" + ids.length + ", " + logits[0].length + "]");
+        // NumPy refuses .npy headers with keys beyond descr, fortran_order and shape: what made the array goes beside it
+        AtomicWrite.replace(sidecar, Json.writePretty(about).getBytes(StandardCharsets.UTF_8));
+        spec.commandLine().getOut().println("wrote " + out + ": float32 [" + ids.length + ", " + logits[0].length + "], and "
+                + sidecar.getFileName() + " (model, backend, ids, fpga-llm version and commit)");
         return Main.EXIT_OK;
     }
 }

@@ -1,5 +1,7 @@
 package dev.fpgallm.cli;
 
+import dev.fpgallm.BuildInfo;
+import dev.fpgallm.RunEnvironment;
 import dev.fpgallm.UserError;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -16,7 +18,8 @@ import picocli.CommandLine.Command;
         description = "DistilGPT2 / GPT-2 token generation on an FPGA NPU (AMD Kria KV260), its emulator, and baselines.",
         subcommands = {GenerateCommand.class, BenchCommand.class, EvalCommand.class, LogitsCommand.class,
                 InspectCommand.class, TokenizeCommand.class, DetokenizeCommand.class, SynthModelCommand.class,
-                ExportOnnxCommand.class, NpuVectorsCommand.class, DevicesCommand.class, CommandLine.HelpCommand.class})
+                ExportOnnxCommand.class, NpuVectorsCommand.class, DevicesCommand.class, ProbeBandwidthCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int EXIT_OK = 0;
     public static final int EXIT_INTERNAL = 1;
@@ -46,6 +49,7 @@ public final class Main implements Runnable {
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
         boolean showStack = Arrays.asList(args).contains("--debug");
         CommandLine cli = new CommandLine(new Main());
+        versionEverywhere(cli);
         cli.setOut(out);
         cli.setErr(err);
         cli.setParameterExceptionHandler((ex, a) -> {
@@ -135,11 +139,23 @@ public final class Main implements Runnable {
         boolean debug;
     }
 
+    /** {@code --version} of every command: the build (version and commit, as recorded by the build), then the JDK and ONNX Runtime. */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            String v = Main.class.getPackage().getImplementationVersion();
-            return new String[] {"fpga-llm " + (v == null ? "dev" : v) + " (Java " + Runtime.version() + ")"};
+            BuildInfo b = BuildInfo.current();
+            return new String[] {b.describe(), "commit:       " + b.commitLabel(),
+                    "JDK:          " + System.getProperty("java.vendor") + " " + Runtime.version() + " (" + System.getProperty("java.home") + ")",
+                    "ONNX Runtime: " + RunEnvironment.onnxRuntimeVersion(),
+                    "OS:           " + System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch")};
+        }
+    }
+
+    /** Every command's --version prints the same as {@code fpga-llm --version}. */
+    private static void versionEverywhere(CommandLine cli) {
+        for (CommandLine sub : cli.getSubcommands().values()) {
+            sub.getCommandSpec().versionProvider(new Version());
+            versionEverywhere(sub);
         }
     }
 

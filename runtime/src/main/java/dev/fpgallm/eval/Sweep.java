@@ -5,8 +5,10 @@ import dev.fpgallm.backend.Backends;
 import dev.fpgallm.engine.NpuEngine;
 import dev.fpgallm.model.Gpt2Weights;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.OptionalDouble;
 import java.util.function.Consumer;
 
@@ -33,6 +35,23 @@ public final class Sweep {
      */
     public record Row(String label, String stage, Quality quality, int launches, double hostMillis,
                       OptionalDouble predictedMillis) {
+        /** The row for eval --json: the table's columns, unrounded; null where the table says - or n/a. */
+        public Map<String, Object> toMap() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("configuration", label);
+            m.put("stage", stage);
+            m.put("scored_tokens", (long) quality.tokens());
+            m.put("perplexity_fp32", quality.perplexityFp32());
+            m.put("perplexity", quality.perplexity());
+            m.put("quality_drop_pct", quality.dropPercent());
+            m.put("top1_agreement_pct", 100 * quality.top1Agreement());
+            m.put("logit_cosine", quality.meanCosine());
+            m.put("kl_nats", quality.meanKl());
+            m.put("launches_per_step", launches == 0 ? null : (long) launches);
+            m.put("host_fp16_ms_per_token_measured", hostMillis == 0 ? null : hostMillis);
+            m.put("predicted_kv260_tokens_per_sec", predictedMillis.isEmpty() ? null : 1000 / predictedMillis.getAsDouble());
+            return m;
+        }
     }
 
     /** The FP32 reference's own row (0 % drop by construction). */

@@ -203,7 +203,7 @@ public final class Json {
 
     // ---------------------------------------------------------------- writing
 
-    /** Writes a value made of maps, lists, strings, numbers, booleans, arrays of primitives and null. */
+    /** Writes a value made of maps, lists, strings, numbers (BigDecimal with its scale), booleans, arrays of primitives and null. */
     public static String write(Object value) {
         StringBuilder sb = new StringBuilder();
         write(sb, value, -1, 0);
@@ -223,6 +223,7 @@ public final class Json {
         else if (v instanceof Boolean b) sb.append(b);
         else if (v instanceof Double d) number(sb, d);
         else if (v instanceof Float f) number(sb, f.doubleValue());
+        else if (v instanceof BigDecimal b) sb.append(b.toPlainString()); // a figure with its decimals, as measured
         else if (v instanceof Number n) sb.append(n.longValue());
         else if (v instanceof int[] a) { List<Object> l = new ArrayList<>(); for (int x : a) l.add((long) x); write(sb, l, -1, level); }
         else if (v instanceof long[] a) { List<Object> l = new ArrayList<>(); for (long x : a) l.add(x); write(sb, l, -1, level); }

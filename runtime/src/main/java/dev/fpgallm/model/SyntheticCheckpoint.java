@@ -37,7 +37,8 @@ public final class SyntheticCheckpoint {
 
     /** Writes {@code config.json} and {@code model.safetensors} (F32) into {@code dir}. */
     public static void write(Gpt2Config config, long seed, Path dir) throws IOException {
-        CheckpointLoader.save(generate(config, seed), dir, "synthetic weights, preset " + config.name() + ", seed " + seed);
+        CheckpointLoader.save(generate(config, seed), dir, "synthetic weights, preset " + config.name() + ", seed " + seed
+                + ", generator v" + VERSION + ", written by " + dev.fpgallm.BuildInfo.current().describe());
     }
 
     public static Gpt2Weights generate(Gpt2Config c, long seed) {

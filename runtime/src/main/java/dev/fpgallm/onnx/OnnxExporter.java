@@ -59,9 +59,9 @@ public final class OnnxExporter {
         return 4 * params;
     }
 
+    /** producer_version: the fpga-llm version and commit that wrote the graph. */
     static String version() {
-        String v = OnnxExporter.class.getPackage().getImplementationVersion();
-        return v == null ? "dev" : v;
+        return dev.fpgallm.BuildInfo.current().version() + " (commit " + dev.fpgallm.BuildInfo.current().shortCommit() + ")";
     }
 
     /** Emits the nodes of one graph; a class so the per-model sizes need not be passed to every method. */

@@ -12,8 +12,18 @@ import java.util.TreeSet;
 public record LineChart(String title, String xLabel, String yLabel, List<Series> series) {
     private static final int AXIS = 0x333333, GRID = 0xdddddd, TEXT = 0x222222;
 
-    /** One line; {@code dashed} marks predicted values. */
-    public record Series(String name, double[] x, double[] y, int rgb, boolean dashed) {
+    /**
+     * One line; {@code dashed} marks predicted values. {@code low} and {@code high} (or null) are the ends of each
+     * point's error bar; a non-positive low end is drawn to the bottom of the plot without a cap (log scale).
+     */
+    public record Series(String name, double[] x, double[] y, int rgb, boolean dashed, double[] low, double[] high) {
+        public Series(String name, double[] x, double[] y, int rgb, boolean dashed) {
+            this(name, x, y, rgb, dashed, null, null);
+        }
+
+        boolean hasBar(int i) {
+            return low != null && high != null && Double.isFinite(low[i]) && usable(high[i]) && high[i] > low[i];
+        }
     }
 
     public void draw(Canvas c, double left, double top, double width, double height) {
@@ -27,6 +37,10 @@ public record LineChart(String title, String xLabel, String yLabel, List<Series>
                     xs.add(s.x()[i]);
                     yMin = Math.min(yMin, s.y()[i]);
                     yMax = Math.max(yMax, s.y()[i]);
+                    if (s.hasBar(i)) {
+                        if (usable(s.low()[i])) yMin = Math.min(yMin, s.low()[i]);
+                        yMax = Math.max(yMax, s.high()[i]);
+                    }
                 }
         if (xs.isEmpty()) {
             frame(c, pl, pt, pr, pb);
@@ -56,6 +70,15 @@ public record LineChart(String title, String xLabel, String yLabel, List<Series>
             double[] px = pts.stream().mapToDouble(p -> p[0]).toArray(), py = pts.stream().mapToDouble(p -> p[1]).toArray();
             c.polyline(px, py, s.rgb(), 2, s.dashed());
             for (int i = 0; i < px.length; i++) c.circle(px[i], py[i], s.dashed() ? 2.5 : 3.5, s.rgb());
+            for (int i = 0; i < s.x().length; i++) {
+                if (!usable(s.x()[i]) || !usable(s.y()[i]) || !s.hasBar(i)) continue;
+                double x = sx.at(log2(s.x()[i]));
+                double barTop = Math.max(pt, sy.at(Math.log10(s.high()[i])));
+                double bottom = usable(s.low()[i]) ? Math.min(pb, sy.at(Math.log10(s.low()[i]))) : pb;
+                c.line(x, barTop, x, bottom, s.rgb(), 1.2, false);
+                c.line(x - 5, barTop, x + 5, barTop, s.rgb(), 1.2, false);
+                if (usable(s.low()[i])) c.line(x - 5, bottom, x + 5, bottom, s.rgb(), 1.2, false); // no cap: open below
+            }
         }
     }
 

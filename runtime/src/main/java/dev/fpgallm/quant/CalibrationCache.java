@@ -74,6 +74,7 @@ public final class CalibrationCache {
         m.put("key", key);
         m.put("checksum", HexFormat.of().toHexDigits(r.checksum()));
         m.put("ranges", r.toMap());
+        m.putAll(dev.fpgallm.BuildInfo.current().toMap()); // which build calibrated (not read back)
         return m;
     }
 

@@ -84,6 +84,14 @@ class CliTest {
         assertEquals(3, x.length);
         assertEquals(50257, x[0].length);
         for (int i = 0; i < 3; i++) assertArrayEquals(y[i], x[i], 1e-4f);
+        Map<String, Object> about = Json.parseObject(Files.readString(dir.resolve("one.npy.json")));
+        assertEquals(dev.fpgallm.BuildInfo.current().commitLabel(), about.get("fpga_llm_commit"), "what made the array, beside it");
+        assertEquals(List.of(15496L, 995L, 11L), about.get("ids"));
+        assertEquals("emu", about.get("backend"));
+        try (var caches = Files.list(home.resolve("calibration"))) {
+            for (Path cache : caches.toList())
+                assertEquals(dev.fpgallm.BuildInfo.current().commitLabel(), Json.parseObject(Files.readString(cache)).get("fpga_llm_commit"), cache.toString());
+        }
     }
 
     @Test
@@ -92,6 +100,11 @@ class CliTest {
         CliRunner s = CliRunner.run("synth-model", "--preset", "tiny", "--seed", "3", "--out", out.toString());
         assertEquals(0, s.code(), s.err());
         assertTrue(Files.isRegularFile(out.resolve("config.json")) && Files.isRegularFile(out.resolve("model.safetensors")));
+        String note;
+        try (var st = dev.fpgallm.model.SafetensorsFile.open(out.resolve("model.safetensors"))) {
+            note = st.metadata().get("fpga_llm");
+        }
+        assertTrue(note.contains("seed 3") && note.contains(dev.fpgallm.BuildInfo.current().describe()), note);
         CliRunner again = CliRunner.run("synth-model", "--preset", "tiny", "--out", out.toString());
         again.assertOneLineError("not empty");
         CliRunner i = CliRunner.run("inspect", "--model", out.toString());
@@ -132,5 +145,20 @@ class CliTest {
             assertEquals(0, r.code(), cmd);
             assertTrue(r.out().contains("Usage: fpga-llm " + cmd), r.out());
         }
+    }
+
+    /** Every command answers --version with the version and the commit the build recorded (never a silent "dev"). */
+    @Test
+    void everyCommandPrintsTheVersionAndCommit() {
+        dev.fpgallm.BuildInfo b = dev.fpgallm.BuildInfo.current();
+        assertFalse(b.version().equals(dev.fpgallm.BuildInfo.UNKNOWN), "the build wrote dev/fpgallm/build.properties");
+        for (String command : List.of("generate", "bench", "eval", "logits", "inspect", "tokenize", "detokenize",
+                "synth-model", "export-onnx", "npu-vectors", "devices")) {
+            CliRunner r = CliRunner.run(command, "--version");
+            assertEquals(0, r.code(), command + ": " + r.err());
+            assertTrue(r.out().startsWith(b.describe() + "\n"), command + ": " + r.out());
+            assertTrue(r.out().contains("commit:       " + b.commitLabel()) && r.out().contains("ONNX Runtime: 1."), r.out());
+        }
+        assertTrue(CliRunner.run("--version").out().startsWith("fpga-llm " + b.version() + " ("));
     }
 }

@@ -140,13 +140,13 @@ class FaultTest {
 
         Path csv = dir.resolve("b.csv");
         Process b = cli("bench", "--model", "tiny", "--backends", "emu", "--prompt-lens", "64", "--gen", "16",
-                "--repeats", "50", "--warmup", "0", "--quality-sequences", "0", "--power", "none", "--out", csv.toString());
+                "--repeats", "50", "--warmup", "0", "--power", "none", "--out", csv.toString());
         killWhen(b, "bench emu", null);
         Files.writeString(dir.resolve("b.csv.tmp-" + b.pid()), "date,machine\n"); // as if killed while writing it
         assertTrue(names(dir).stream().noneMatch(n -> n.equals("b.csv") || n.equals("b.png") || n.equals("b.svg")),
                 "nothing under a final name: " + names(dir));
         CliRunner bench = CliRunner.run("bench", "--model", "tiny", "--backends", "emu", "--prompt-lens", "8", "--gen", "2",
-                "--repeats", "1", "--warmup", "0", "--quality-sequences", "0", "--power", "none", "--out", csv.toString());
+                "--repeats", "1", "--warmup", "0", "--power", "none", "--out", csv.toString());
         assertEquals(0, bench.code(), bench.err());
         assertEquals(List.of("b.csv", "b.png", "b.svg"), names(dir), "outputs in place, no temporary left");
     }

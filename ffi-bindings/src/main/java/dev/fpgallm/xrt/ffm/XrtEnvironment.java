@@ -1,30 +1,58 @@
 package dev.fpgallm.xrt.ffm;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * Checks, before XRT's first call, what XRT 2.13 would otherwise find out by aborting the whole process: its
- * first device open loads a driver library from {@code $XILINX_XRT/lib} ({@code libxrt_core.so.2} for hardware,
- * {@code libxrt_noop.so.2}, {@code libxrt_swemu.so.2} or {@code libxrt_hwemu.so.2} by {@code XCL_EMULATION_MODE}),
- * and a missing variable or file there ends in an uncaught C++ exception (SIGABRT) while XRT logs to the console.
- * On Arm (Zynq, the KV260) XRT defaults XILINX_XRT to /usr; on x86 it must be set. These are the rules of XRT 2.13
- * (tested) and of XRT's current module loader (read); a release or distribution that finds its driver another way
- * can switch the check off with {@code FPGA_LLM_XRT_NO_PRECHECK=1}, which every refusal mentions.
+ * Finds XRT's driver library before XRT's first call, so that XRT never has to. XRT 2.13 loads its driver from
+ * {@code $XILINX_XRT/lib} on the first device open ({@code libxrt_core.so.2} for hardware, {@code libxrt_noop.so.2},
+ * {@code libxrt_swemu.so.2} or {@code libxrt_hwemu.so.2} by {@code XCL_EMULATION_MODE}) and aborts the whole
+ * process (an uncaught C++ exception) when it is not there: with XILINX_XRT unset on x86, and with Debian's and
+ * Ubuntu's packages, which install into the multiarch folder ({@code /usr/lib/x86_64-linux-gnu}), whatever
+ * XILINX_XRT says. A driver that is already loaded when XRT opens its first device is the one XRT uses (tested with
+ * XRT 2.13), so the bindings look for the driver where XRT is installed and load it first:
+ * <ul>
+ *   <li>with XILINX_XRT set: {@code $XILINX_XRT/lib}, then {@code $XILINX_XRT/lib/<multiarch>};</li>
+ *   <li>else {@code /usr/lib/<multiarch>} (Debian, Ubuntu), {@code /usr/lib} (Kria and PetaLinux images, XRT's
+ *       own edge packages), {@code /opt/xilinx/xrt/lib} (AMD's packages for Alveo).</li>
+ * </ul>
+ * {@code FPGA_LLM_XRT_NO_PRECHECK=1} switches all of this off and leaves the search to XRT.
  */
 final class XrtEnvironment {
     static final String SKIP_ENV = "FPGA_LLM_XRT_NO_PRECHECK";
-    private static final String SKIP_HINT = " (if XRT finds its driver another way on this system, "
-            + SKIP_ENV + "=1 skips this check)";
+    static final String COREUTIL = "libxrt_coreutil.so.2";
+    private static final Pattern VERSION = Pattern.compile("\\.so\\.(\\d+\\.\\d+\\.\\d+)$");
+
+    /**
+     * Where XRT is.
+     *
+     * @param driver   the driver library for the mode, to load before XRT's own library
+     * @param coreutil XRT's C API beside the driver, when it is there
+     * @param version  XRT's version from the library's file name (libxrt_coreutil.so.2.13.0), if it carries one
+     */
+    record Install(Path driver, Optional<Path> coreutil, Optional<String> version) {
+        /** "XRT 2.13.0, /usr/lib/x86_64-linux-gnu/libxrt_noop.so.2", for messages. */
+        String describe() {
+            return "XRT " + version.orElse("(version unknown)") + ", " + driver;
+        }
+    }
 
     private final Map<String, String> env;
+    private final String osArch;
     private final boolean edge;
     private final Path root;
 
     /** {@code root} prefixes the absolute paths looked at (/ on a real system, a directory in tests). */
     XrtEnvironment(Map<String, String> env, String osArch, Path root) {
         this.env = env;
+        this.osArch = osArch;
         this.edge = osArch.equals("aarch64") || osArch.startsWith("arm");
         this.root = root;
     }
@@ -44,10 +72,10 @@ final class XrtEnvironment {
         return mode == null || mode.isEmpty() ? null : mode;
     }
 
-    /** The driver library XRT will load on its first device open; throws if XRT would not find it. */
-    Path driverLibrary() {
+    /** The file name of the driver XRT would load for XCL_EMULATION_MODE. */
+    String driverFile() {
         String mode = emulationMode();
-        String file = switch (mode == null ? "hw" : mode) {
+        return switch (mode == null ? "hw" : mode) {
             case "hw" -> "libxrt_core.so.2";
             case "noop" -> "libxrt_noop.so.2";
             case "sw_emu" -> "libxrt_swemu.so.2";
@@ -55,42 +83,77 @@ final class XrtEnvironment {
             default -> throw new XrtSetupException("XCL_EMULATION_MODE=" + mode
                     + " is not a mode XRT knows (noop, sw_emu, hw_emu; unset for hardware)");
         };
+    }
+
+    /** Debian's multiarch folder name for this JVM's architecture. */
+    String multiarch() {
+        return switch (osArch) {
+            case "amd64", "x86_64" -> "x86_64-linux-gnu";
+            case "aarch64" -> "aarch64-linux-gnu";
+            case "arm" -> "arm-linux-gnueabihf";
+            default -> osArch + "-linux-gnu";
+        };
+    }
+
+    /** The folders searched for the driver, in order (see the class comment). */
+    List<Path> libraryFolders() {
         String home = env.get("XILINX_XRT");
-        if (home == null || home.isEmpty()) {
-            if (!edge) throw new XrtSetupException("XILINX_XRT is not set: XRT loads its driver from $XILINX_XRT/lib/"
-                    + file + " and aborts the process without it; " + howToSetUp(mode, file) + SKIP_HINT);
-            home = "/usr";
-        }
-        Path driver = Path.of(home, "lib", file);
-        if (!Files.isRegularFile(onRoot(driver)))
-            throw new XrtSetupException("XRT's driver library " + driver + " does not exist (XILINX_XRT=" + home
-                    + (mode == null ? "" : ", XCL_EMULATION_MODE=" + mode) + "); " + howToSetUp(mode, file) + SKIP_HINT);
-        return driver;
+        if (home != null && !home.isEmpty()) return List.of(Path.of(home, "lib"), Path.of(home, "lib", multiarch()));
+        return List.of(Path.of("/usr/lib", multiarch()), Path.of("/usr/lib"), Path.of("/opt/xilinx/xrt/lib"));
     }
 
     /**
-     * On a Zynq board in hardware mode: the zocl driver is loaded and has made its render node. Without them XRT
-     * finds no device; this says which of the two is missing.
+     * The driver for the mode, searched first beside {@code library} when that is a path (an XRT given with
+     * --xrt-lib), then in {@link #libraryFolders()}; with XRT's C API if it lies beside the driver.
      */
-    void requireEdgeDevice() {
-        if (!edge || emulationMode() != null) return;
-        if (Files.exists(onRoot(Path.of("/dev/dri/renderD128")))) return;
-        if (!Files.exists(onRoot(Path.of("/sys/module/zocl"))))
-            throw new XrtSetupException("no XRT device: the zocl driver is not loaded, so /dev/dri/renderD128 does not"
-                    + " exist; load an accelerator app whose overlay carries the zocl node: sudo xmutil loadapp <app>"
-                    + SKIP_HINT);
-        throw new XrtSetupException("no XRT device: zocl is loaded but /dev/dri/renderD128 is missing; the loaded"
-                + " overlay has no zocl node (sudo xmutil unloadapp; sudo xmutil loadapp <app>)" + SKIP_HINT);
+    Install locate(String library) {
+        String file = driverFile();
+        List<Path> folders = new ArrayList<>();
+        if (library.contains("/")) folders.add(Path.of(library).toAbsolutePath().getParent());
+        folders.addAll(libraryFolders());
+        for (Path folder : folders) {
+            Path driver = folder.resolve(file);
+            if (!Files.isRegularFile(onRoot(driver))) continue;
+            Path coreutil = folder.resolve(COREUTIL);
+            Optional<Path> api = Files.isRegularFile(onRoot(coreutil)) ? Optional.of(coreutil) : Optional.empty();
+            return new Install(driver, api, version(api.orElse(driver)));
+        }
+        String where = env.get("XILINX_XRT") != null && !env.get("XILINX_XRT").isEmpty()
+                ? "XILINX_XRT=" + env.get("XILINX_XRT") + " (lib/, lib/" + multiarch() + "/)"
+                : String.join(", ", folders.stream().map(Path::toString).distinct().toList());
+        String mode = emulationMode();
+        throw new XrtSetupException("XRT's " + (mode == null ? "hardware" : mode) + " driver " + file + " is not in "
+                + where + ": install XRT (Debian/Ubuntu: apt-get install libxrt1; Kria: the xrt package)"
+                + (env.containsKey("XILINX_XRT") ? " or fix XILINX_XRT" : " or set XILINX_XRT"));
     }
 
-    private static String howToSetUp(String mode, String file) {
-        if ("noop".equals(mode))
-            return "point XILINX_XRT at a directory whose lib/ holds " + file
-                    + " (Debian's libxrt1 installs it in /usr/lib/x86_64-linux-gnu)";
-        if (mode == null)
-            return "install XRT and source its setup script (e.g. /opt/xilinx/xrt/setup.sh), or set"
-                    + " XCL_EMULATION_MODE=noop to run without a board";
-        return "install XRT's " + mode + " driver under $XILINX_XRT/lib";
+    /** "2.13.0" from the file a library name resolves to, e.g. libxrt_coreutil.so.2 -> libxrt_coreutil.so.2.13.0. */
+    private Optional<String> version(Path library) {
+        try {
+            Matcher m = VERSION.matcher(onRoot(library).toRealPath().getFileName().toString());
+            return m.find() ? Optional.of(m.group(1)) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * On a Zynq board in hardware mode: why XRT can see no device (zocl not loaded, or no render node), if so.
+     * Without zocl's render node XRT finds nothing to open.
+     */
+    Optional<String> edgeDeviceMissing() {
+        if (!edge || emulationMode() != null) return Optional.empty();
+        if (Files.exists(onRoot(Path.of("/dev/dri/renderD128")))) return Optional.empty();
+        if (!Files.exists(onRoot(Path.of("/sys/module/zocl"))))
+            return Optional.of("zocl is not loaded: load the app, sudo xmutil loadapp <app>");
+        return Optional.of("zocl is loaded but /dev/dri/renderD128 is missing: the app's overlay has no zocl node");
+    }
+
+    /** Throws with {@link #edgeDeviceMissing()}'s reason. */
+    void requireEdgeDevice() {
+        edgeDeviceMissing().ifPresent(why -> {
+            throw new XrtSetupException("no XRT device: " + why);
+        });
     }
 
     private Path onRoot(Path absolute) {
