@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The ./fpga-llm launcher's stderr filter, on a copy of the script beside a stand-in JDK whose java prints what the
+ * The ./fpga-llm launcher's stderr filter, on a copy of the script (and of .mvn/jdk.sh) beside a stand-in JDK whose java prints what the
  * real one may: the incubator warning (dropped), and error lines, one with a NUL byte (passed through unchanged).
  */
 class LauncherTest {
@@ -23,6 +23,8 @@ class LauncherTest {
         Path script = Path.of("..", "fpga-llm").toAbsolutePath().normalize();
         assumeTrue(Files.isRegularFile(script) && Files.isExecutable(Path.of("/bin/bash")), "needs the launcher and bash");
         Path launcher = Files.copy(script, root.resolve("fpga-llm"));
+        Path jdkSearch = script.resolveSibling(".mvn/jdk.sh"); // the JDK search the launcher shares with ./mvnw
+        if (Files.exists(jdkSearch)) Files.copy(jdkSearch, Files.createDirectories(root.resolve(".mvn")).resolve("jdk.sh"));
         Files.createDirectories(root.resolve("runtime/target"));
         Files.write(root.resolve("runtime/target/fpga-llm.jar"), new byte[0]); // newer than any (absent) source
         Path jdk = Files.createDirectories(root.resolve("jdk/bin"));
@@ -35,8 +37,11 @@ class LauncherTest {
                 exit 2
                 """);
         Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path javac = Files.writeString(jdk.resolve("javac"), "#!/bin/sh\nexit 0\n"); // a JDK, not a JRE
+        Files.setPosixFilePermissions(javac, PosixFilePermissions.fromString("rwxr-xr-x"));
         ProcessBuilder pb = new ProcessBuilder("/bin/bash", launcher.toString(), "generate", "hi");
         pb.environment().put("JAVA_HOME", root.resolve("jdk").toString());
+        pb.environment().put("FPGA_LLM_JDK_DIRS", root.resolve("no-other-jdks").toString());
         Process p = pb.start();
         p.getOutputStream().close();
         byte[] err = p.getErrorStream().readAllBytes();
