@@ -134,6 +134,7 @@ def main():
         "tokenize": "tokenize\n--text\n<|endoftext|>\u0000\u001b[2J",
         "fp16": "generate\n--model\nm-null\n--fp16-layers\nauto:99999999999\nx",
         "help": "help\ngenerate",
+        "probe-bandwidth": "probe-bandwidth\n--xclbin\nfile.txt\n--clock-mhz\n300\n--out\ndir/bw.csv\n--ports\n0,9",
     }
     for name, text in cli.items():
         put("cli", "CliFuzzTest", "commandLine", name, text)

@@ -40,12 +40,13 @@ class CliFuzzTest {
 
     @FuzzTest(maxDuration = "30s")
     @DictionaryEntries({"generate", "bench", "eval", "logits", "tokenize", "detokenize", "synth-model", "export-onnx",
-            "npu-vectors", "devices", "help", "--model", "--max-seq", "--backend", "--backends", "--softmax",
+            "npu-vectors", "devices", "probe-bandwidth", "help", "--version", "--model", "--max-seq", "--backend", "--backends", "--softmax",
             "--precision", "--fp16-layers", "--device", "--max-new-tokens", "--temperature", "--top-k", "--top-p",
             "--seed", "--greedy", "--json", "--truncate-prompt", "--ignore-eos", "--prompt-lens", "--gen", "--repeats",
             "--warmup", "--out", "--plot", "--idle-seconds", "--subtract-idle", "--power", "--power-interval-ms",
             "--quality-sequences", "--text", "--sequences", "--stride", "--max-tokens", "--sweep", "--ids", "--prefill",
-            "--preset", "--opset", "--random", "--xrt-lib", "--xclbin", "--debug", "--help", "2147483647",
+            "--preset", "--opset", "--random", "--xrt-lib", "--xclbin", "--clock-mhz", "--mib-per-port", "--burst-bytes",
+            "--ports", "--debug", "--help", "2147483647",
             "-2147483648", "NaN", "Infinity", "auto:", "m-ok", "m-hd8", "m-vocab", "link-null", "/dev/null", "dir"})
     void commandLine(byte[] input) {
         String[] lines = new String(input, StandardCharsets.UTF_8).split("\n", -1);
