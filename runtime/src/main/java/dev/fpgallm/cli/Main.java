@@ -50,6 +50,9 @@ public final class Main implements Runnable {
         boolean showStack = Arrays.asList(args).contains("--debug");
         CommandLine cli = new CommandLine(new Main());
         versionEverywhere(cli);
+        // No @FILE argument files: a prompt such as "@alice hi" is text, and an @ naming a folder made picocli throw
+        // past every handler (found by CliFuzzTest).
+        cli.setExpandAtFiles(false);
         cli.setOut(out);
         cli.setErr(err);
         cli.setParameterExceptionHandler((ex, a) -> {

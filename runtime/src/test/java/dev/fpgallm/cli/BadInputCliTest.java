@@ -206,6 +206,17 @@ class BadInputCliTest {
     }
 
     @Test
+    void anAtSignIsTextNotAnArgumentFile() {
+        // picocli read @FILE as arguments; an @ naming a folder threw past every handler (exit 1: CliFuzzTest found it)
+        CliRunner.run("tokenize", "@" + dir).assertOneLineError("Missing required option: '--text=T'");
+        CliRunner t = CliRunner.run("tokenize", "--text", "@" + small);
+        assertEquals(0, t.code(), t.err());
+        assertEquals(java.util.Arrays.stream(dev.fpgallm.tokenizer.Gpt2Tokenizer.gpt2().encode("@" + small))
+                .mapToObj(Integer::toString).collect(java.util.stream.Collectors.joining(",")), t.out().strip(),
+                "the literal text, not the folder's files");
+    }
+
+    @Test
     void messagesAreOnePrintableLine() {
         CliRunner r = CliRunner.run("generate", "--model", "tiny", "--backend", "x\ny\u0000z", "hi");
         r.assertOneLineError("unknown backend 'x\\ny\\u0000z'");
