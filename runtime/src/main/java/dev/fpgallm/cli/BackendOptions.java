@@ -4,6 +4,7 @@ import dev.fpgallm.UserError;
 import dev.fpgallm.backend.Backend;
 import dev.fpgallm.backend.Backends;
 import dev.fpgallm.backend.XrtBoard;
+import dev.fpgallm.compiler.NpuLimits;
 import dev.fpgallm.eval.LayerSensitivity;
 import dev.fpgallm.model.Gpt2Config;
 import java.nio.file.Path;
@@ -60,6 +61,7 @@ public final class BackendOptions {
         exactSoftmax();
         Precision.parse(precision);
         fp16Spec();
+        if (device < 0) throw new UserError("--device must be >= 0, got " + device);
     }
 
     /** The checks that need the model's shape: FP16 layer numbers and auto:N against its layers. */
@@ -71,6 +73,12 @@ public final class BackendOptions {
                 throw new UserError("--fp16-layers: layer " + l + " does not exist (the model has layers 0.." + (c.nLayer() - 1) + ")");
         if (spec.auto() > c.nLayer())
             throw new UserError("--fp16-layers auto:" + spec.auto() + ": the model has " + c.nLayer() + " layers");
+    }
+
+    /** All checks against the model, including whether the NPU backends can run it with {@code maxSeq} positions. */
+    public void check(Gpt2Config c, int maxSeq, boolean allLogits) {
+        check(c);
+        if (backend.equals("emu") || backend.equals("xrt")) NpuLimits.check(c, maxSeq, allLogits);
     }
 
     boolean exactSoftmax() {

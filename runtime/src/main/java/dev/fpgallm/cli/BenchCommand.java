@@ -15,6 +15,7 @@ import dev.fpgallm.engine.NpuEngine;
 import dev.fpgallm.eval.Corpus;
 import dev.fpgallm.eval.Evaluation;
 import dev.fpgallm.eval.Sweep;
+import dev.fpgallm.io.OutputPath;
 import dev.fpgallm.model.Gpt2Config;
 import dev.fpgallm.model.Gpt2Weights;
 import dev.fpgallm.npu.Band;
@@ -22,7 +23,6 @@ import dev.fpgallm.power.PowerMeter;
 import dev.fpgallm.reference.ReferenceModel;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -143,11 +143,17 @@ final class BenchCommand implements Callable<Integer> {
         List<String> notices = new ArrayList<>();
         Gpt2Config config = modelOptions.config(notices);
         backendOptions("emu").check(config);
+        long positions = (long) java.util.Collections.max(promptLens) + gen; // no int overflow on user numbers
+        if (positions > config.nPositions())
+            throw new UserError("the longest prompt + --gen = " + positions + " positions exceeds the model's n_positions "
+                    + config.nPositions());
+        for (String name : backends) backendOptions(name).check(config, (int) positions, false);
+        if (quality && backends.stream().anyMatch(b -> !b.equals("ref")))
+            EvalCommand.checkReferenceMemory((long) qualitySequences * (Math.min(QUALITY_WINDOW, config.nPositions()) - 1),
+                    config.vocabSize(), "--quality-sequences x " + (QUALITY_WINDOW - 1));
+        Main.checked();
         RunEnvironment env = RunEnvironment.capture();
         Benchmark.Settings settings = new Benchmark.Settings(promptLens, gen, repeats, warmup, config.name(), env);
-        if (settings.maxSeq() > config.nPositions())
-            throw new UserError("the longest prompt + --gen = " + settings.maxSeq() + " positions exceeds the model's n_positions "
-                    + config.nPositions());
         notices.forEach(err::println);
         env.loadWarning().ifPresent(err::println);
         Gpt2Weights w = loadModel(modelOptions, err);
@@ -213,10 +219,11 @@ final class BenchCommand implements Callable<Integer> {
         if (backends.isEmpty()) throw new UserError("--backends is empty");
         for (String b : backends) Backends.check(b);
         if (backends.stream().distinct().count() != backends.size()) throw new UserError("--backends lists a backend twice");
+        if (promptLens.isEmpty()) throw new UserError("--prompt-lens is empty");
         for (int p : promptLens) if (p < 1) throw new UserError("--prompt-lens must be positive, got " + p);
         if (gen < 2) throw new UserError("--gen must be at least 2 (the first token comes from the prefill; latency is timed on the rest)");
-        if (repeats < 1) throw new UserError("--repeats must be at least 1");
-        if (warmup < 0) throw new UserError("--warmup must be >= 0");
+        if (repeats < 1 || repeats > MAX_RUNS) throw new UserError("--repeats must be in 1.." + MAX_RUNS + ", got " + repeats);
+        if (warmup < 0 || warmup > MAX_RUNS) throw new UserError("--warmup must be in 0.." + MAX_RUNS + ", got " + warmup);
         if (idleSeconds < 0) throw new UserError("--idle-seconds must be >= 0");
         if (subtractIdle && idleSeconds == 0) throw new UserError("--subtract-idle needs --idle-seconds");
         if (!power.equals("auto") && !power.equals("none")) throw new UserError("--power must be auto or none");
@@ -229,16 +236,22 @@ final class BenchCommand implements Callable<Integer> {
             checkFolder(out, "--out");
         }
         if (plot != null) {
-            if (!plot.getFileName().toString().endsWith(".png")) throw new UserError("--plot must name a .png file (the .svg goes beside it)");
-            checkFolder(plot, "--plot");
+            if (plot.getFileName() == null || !plot.getFileName().toString().endsWith(".png"))
+                throw new UserError("--plot must name a .png file (the .svg goes beside it)");
+            OutputPath.check(plot, "--plot");
+            OutputPath.check(BenchPlot.svgBeside(plot), "--plot's .svg");
+        } else if (!outs.isEmpty()) {
+            OutputPath.check(pngBeside(outs.getFirst()), "the plot beside --out");
+            OutputPath.check(BenchPlot.svgBeside(pngBeside(outs.getFirst())), "the plot beside --out");
         }
     }
 
     private static void checkFolder(Path file, String option) {
-        Path parent = file.toAbsolutePath().getParent();
-        if (parent != null && !Files.isDirectory(parent)) throw new UserError("no folder " + parent + " for " + option);
-        if (Files.isDirectory(file)) throw new UserError(option + " " + file + " is a folder");
+        OutputPath.check(file, option);
     }
+
+    /** Measured runs per prompt length at most: beyond, a benchmark would run for days (and its arrays grow). */
+    static final int MAX_RUNS = 100_000;
 
     private static Path pngBeside(Path csv) {
         String name = csv.getFileName().toString();

@@ -8,6 +8,7 @@ import dev.fpgallm.eval.Corpus;
 import dev.fpgallm.eval.Evaluation;
 import dev.fpgallm.eval.LayerSensitivity;
 import dev.fpgallm.eval.Sweep;
+import dev.fpgallm.io.AtomicWrite;
 import dev.fpgallm.json.Json;
 import dev.fpgallm.model.Gpt2Config;
 import dev.fpgallm.model.Gpt2Weights;
@@ -17,7 +18,9 @@ import dev.fpgallm.npu.BoardModel;
 import dev.fpgallm.quant.Precision;
 import dev.fpgallm.reference.ReferenceModel;
 import java.io.PrintWriter;
+import java.io.IOException;
 import java.io.Writer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -86,12 +89,16 @@ final class EvalCommand implements Callable<Integer> {
             throw new UserError("--sweep compares NPU configurations: use --backend emu (or xrt)");
         if (text == null && sequences < 1) throw new UserError("--sequences must be at least 1");
         if (maxTokens < 2) throw new UserError("--max-tokens must be at least 2");
+        if (text != null) checkTextFile(text);
         List<String> notices = new ArrayList<>();
         Gpt2Config config = modelOptions.config(notices);
-        backendOptions.check(config);
         if (window > config.nPositions())
             throw new UserError("--max-seq " + window + " must be in 2.." + config.nPositions() + " (the model's n_positions)");
+        backendOptions.check(config, window, true);
+        long scored = text != null ? maxTokens : (long) sequences * (window - 1);
+        checkReferenceMemory(scored, config.vocabSize(), text != null ? "--max-tokens" : "--sequences x (--max-seq - 1)");
         Corpus textCorpus = text == null ? null : Corpus.text(text, maxTokens);
+        Main.checked();
         notices.forEach(err::println);
         ModelStore.Source source = modelOptions.source(err);
         RunEnvironment env = RunEnvironment.capture();
@@ -194,6 +201,34 @@ final class EvalCommand implements Callable<Integer> {
                     boardOptions.model().label(), reference.longestWindow() - 1, boardOptions.model().name(), Band.LABEL,
                     boardOptions.model().describeBand());
         return Main.EXIT_OK;
+    }
+
+    /** Larger text is refused up front: eval reads and tokenizes the whole file before keeping --max-tokens. */
+    static final long MAX_TEXT_BYTES = 64L << 20;
+
+    private static void checkTextFile(Path file) {
+        if (!Files.exists(file)) throw new UserError("cannot read --text " + file + ": no such file");
+        if (!Files.isRegularFile(file)) throw new UserError("cannot read --text " + file + ": not a regular file");
+        try {
+            if (Files.size(file) > MAX_TEXT_BYTES)
+                throw new UserError("--text " + file + " is larger than 64 MiB; eval scores at most --max-tokens "
+                        + "tokens of it: give an excerpt");
+        } catch (IOException e) {
+            throw new UserError("cannot read --text " + file + ": " + AtomicWrite.reason(e));
+        }
+    }
+
+    /**
+     * The FP32 reference's logits of every scored token stay in memory (each configuration is compared with them):
+     * refuse up front what the heap cannot hold, instead of failing minutes later.
+     */
+    static void checkReferenceMemory(long tokens, int vocab, String what) {
+        long bytes = tokens * vocab * 4; // tokens <= 2^31 x 2^31: cannot overflow a long here
+        long heap = Runtime.getRuntime().maxMemory();
+        if (bytes > heap / 2)
+            throw new UserError(String.format(Locale.ROOT, "%s = %,d scored tokens need %.1f GB for the FP32 "
+                    + "reference's logits (kept for the comparison), more than half of this JVM's %.1f GB heap: score "
+                    + "fewer tokens (or raise -Xmx through FPGA_LLM_JAVA_OPTS)", what, tokens, bytes / 1e9, heap / 1e9));
     }
 
     /** One precision's FP16 sensitivity ranking for eval --json. */

@@ -1,6 +1,7 @@
 package dev.fpgallm.cli;
 
 import dev.fpgallm.UserError;
+import dev.fpgallm.io.OutputPath;
 import dev.fpgallm.model.Gpt2Weights;
 import dev.fpgallm.model.ModelStore;
 import dev.fpgallm.onnx.ExportStyle;
@@ -10,7 +11,6 @@ import dev.fpgallm.onnx.OnnxImporter;
 import dev.fpgallm.onnx.proto.Onnx.ModelProto;
 import java.io.PrintWriter;
 import java.lang.foreign.Arena;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -60,9 +60,9 @@ final class ExportOnnxCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         ExportStyle style = new ExportStyle(opset, anonymous, unfusedLayerNorm, geluOp, gemm, torchShapes);
         if (!OnnxImporter.isOnnxFile(out)) throw new UserError("--out " + out + " must end in .onnx");
-        if (Files.isDirectory(out)) throw new UserError("--out " + out + " is a folder; give a file name");
-        Path parent = out.toAbsolutePath().getParent();
-        if (parent != null && !Files.isDirectory(parent)) throw new UserError("no folder " + parent + " for --out");
+        Path file = OutputPath.check(out, "--out");
+        ModelStore.preset(model); // a bad preset name is refused before anything is written
+        Main.checked();
 
         long t0 = System.nanoTime();
         ModelStore.Source source = ModelStore.resolve(model, line -> {
@@ -72,7 +72,7 @@ final class ExportOnnxCommand implements Callable<Integer> {
         Gpt2Weights weights = ModelStore.load(source);
         try (Arena arena = Arena.ofConfined()) {
             ModelProto onnx = OnnxExporter.export(weights, style, arena);
-            OnnxFile.write(onnx, out);
+            OnnxFile.write(onnx, file);
             spec.commandLine().getOut().printf(Locale.ROOT,
                     "wrote %s: %s, opset %d (IR %d), %d nodes, %d initializers, %,d bytes (%.1f s)%n", out,
                     weights.config(), style.opset(), style.irVersion(), onnx.getGraph().getNodeCount(),

@@ -6,11 +6,13 @@ import dev.fpgallm.engine.NpuEngine;
 import dev.fpgallm.generate.Generation;
 import dev.fpgallm.generate.Sampler;
 import dev.fpgallm.json.Json;
+import dev.fpgallm.model.Gpt2Config;
 import dev.fpgallm.model.Gpt2Weights;
 import dev.fpgallm.npu.Band;
 import dev.fpgallm.tokenizer.Gpt2Tokenizer;
 import dev.fpgallm.tokenizer.TextStream;
 import java.io.PrintWriter;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,7 +44,7 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "32", description = "Tokens to generate (default ${DEFAULT-VALUE}).")
     int maxNewTokens;
 
-    @Option(names = "--temperature", paramLabel = "T", description = "Sample at this temperature (default: greedy).")
+    @Option(names = "--temperature", paramLabel = "T", description = "Sample at this temperature, a finite number >= 0 (0: greedy; default: greedy).")
     Double temperature;
 
     @Option(names = "--top-k", paramLabel = "K", defaultValue = "0", description = "Sample among the K most likely tokens (0 = all).")
@@ -71,26 +73,35 @@ final class GenerateCommand implements Callable<Integer> {
         backendOptions.board = boardOptions;
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        if (maxNewTokens < 1) throw new UserError("--max-new-tokens must be at least 1");
+        if (maxNewTokens < 1) throw new UserError("--max-new-tokens must be at least 1, got " + maxNewTokens);
+        Sampler.check(temperature == null ? 1.0 : temperature, topK, topP);
         backendOptions.check();
         String text = String.join(" ", prompt);
         Gpt2Tokenizer tokenizer = Gpt2Tokenizer.gpt2();
         int[] ids = tokenizer.encode(text);
         if (ids.length == 0) throw new UserError("the prompt is empty");
+        List<String> notices = new ArrayList<>();
+        Gpt2Config config = modelOptions.config(notices);
+        modelOptions.checkMaxSeq(config);
+        backendOptions.check(config, modelOptions.maxSeq, false);
         int maxSeq = modelOptions.maxSeq;
-        if (ids.length + maxNewTokens > maxSeq) {
+        long total = (long) ids.length + maxNewTokens; // both may be near Integer.MAX_VALUE
+        if (total > maxSeq) {
             if (!truncatePrompt || maxNewTokens >= maxSeq)
                 throw new UserError("prompt (" + ids.length + " tokens) + --max-new-tokens (" + maxNewTokens + ") = "
-                        + (ids.length + maxNewTokens) + " exceeds --max-seq " + maxSeq
+                        + total + " exceeds --max-seq " + maxSeq
                         + (maxNewTokens < maxSeq ? " (--truncate-prompt keeps the prompt's last " + (maxSeq - maxNewTokens) + " tokens)" : ""));
             ids = Arrays.copyOfRange(ids, ids.length - (maxSeq - maxNewTokens), ids.length);
-            err.println("note: prompt truncated to its last " + ids.length + " tokens");
+            notices.add("note: prompt truncated to its last " + ids.length + " tokens");
         }
-        boolean sampling = !greedy && (temperature != null || topK > 0 || topP < 1);
+        // temperature 0 is the greedy limit of sampling
+        boolean sampling = !greedy && (temperature != null ? temperature > 0 : topK > 0 || topP < 1);
         long usedSeed = seed != null ? seed : System.nanoTime() & 0xFFFFFFFFL;
         Sampler sampler = sampling
                 ? new Sampler(false, temperature == null ? 1.0 : temperature, topK, topP, usedSeed)
                 : Sampler.greedy();
+        Main.checked();
+        notices.forEach(err::println);
 
         Gpt2Weights weights = modelOptions.load(err);
         try (Backend backend = backendOptions.open(weights, modelOptions, err)) {

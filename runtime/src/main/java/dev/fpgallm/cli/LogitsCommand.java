@@ -5,17 +5,20 @@ import dev.fpgallm.UserError;
 import dev.fpgallm.backend.Backend;
 import dev.fpgallm.io.AtomicWrite;
 import dev.fpgallm.io.Npy;
+import dev.fpgallm.io.OutputPath;
 import dev.fpgallm.json.Json;
+import dev.fpgallm.model.Gpt2Config;
 import dev.fpgallm.model.Gpt2Weights;
 import dev.fpgallm.tokenizer.Gpt2Tokenizer;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
@@ -52,15 +55,21 @@ final class LogitsCommand implements Callable<Integer> {
     boolean prefill;
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
         backendOptions.check();
         int[] ids = input.ids != null ? Gpt2Tokenizer.parseIds(input.ids) : Gpt2Tokenizer.gpt2().encode(input.text);
         if (ids.length == 0) throw new UserError("no tokens to run");
+        Path file = OutputPath.check(out, "--out");
+        Path sidecar = OutputPath.check(out.resolveSibling(out.getFileName() + ".json"), "the .json beside --out");
+        List<String> notices = new ArrayList<>();
+        Gpt2Config config = modelOptions.config(notices);
+        modelOptions.checkMaxSeq(config);
         if (ids.length > modelOptions.maxSeq)
             throw new UserError(ids.length + " tokens exceed --max-seq " + modelOptions.maxSeq);
-        Path parent = out.toAbsolutePath().getParent();
-        if (parent != null && !Files.isDirectory(parent)) throw new UserError("no folder " + parent + " for --out");
+        backendOptions.check(config, modelOptions.maxSeq, prefill);
+        Main.checked();
+        notices.forEach(err::println);
         Gpt2Weights weights = modelOptions.load(err);
         float[][] logits;
         Map<String, Object> about = new LinkedHashMap<>(BuildInfo.current().toMap());
@@ -80,9 +89,8 @@ final class LogitsCommand implements Callable<Integer> {
         about.put("ids", ids);
         about.put("shape", new long[] {ids.length, logits[0].length});
         about.put("date", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
-        Npy.writeFloat32(out, logits);
+        Npy.writeFloat32(file, logits);
         // NumPy refuses .npy headers with keys beyond descr, fortran_order and shape: what made the array goes beside it
-        Path sidecar = out.resolveSibling(out.getFileName() + ".json");
         AtomicWrite.replace(sidecar, Json.writePretty(about).getBytes(StandardCharsets.UTF_8));
         spec.commandLine().getOut().println("wrote " + out + ": float32 [" + ids.length + ", " + logits[0].length + "], and "
                 + sidecar.getFileName() + " (model, backend, ids, fpga-llm version and commit)");

@@ -50,31 +50,89 @@ public final class Main implements Runnable {
         boolean showStack = Arrays.asList(args).contains("--debug");
         CommandLine cli = new CommandLine(new Main());
         versionEverywhere(cli);
+        // No @FILE argument files: a prompt such as "@alice hi" is text, and an @ naming a folder made picocli throw
+        // past every handler (found by CliFuzzTest).
+        cli.setExpandAtFiles(false);
         cli.setOut(out);
         cli.setErr(err);
         cli.setParameterExceptionHandler((ex, a) -> {
-            String sub = ex.getCommandLine().getCommandName();
-            err.println("error: " + ex.getMessage() + " (see: " + ("fpga-llm".equals(sub) ? "" : "fpga-llm ")
+            err.println("error: " + oneLine(ex.getMessage()) + " (see: "
                     + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help)");
             err.flush();
             return EXIT_BAD_INPUT;
         });
         cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             out.flush();
+            if (ex instanceof ChecksPassed) return EXIT_OK;
             if (ex instanceof UserError) {
-                err.println("error: " + ex.getMessage());
+                err.println("error: " + oneLine(ex.getMessage()));
                 if (showStack) ex.printStackTrace(err);
                 err.flush();
                 return EXIT_BAD_INPUT;
             }
-            err.println("fpga-llm: internal error: " + ex + (showStack ? "" : " (run with --debug for the stack trace)"));
-            if (showStack) ex.printStackTrace(err);
-            err.flush();
-            return EXIT_INTERNAL;
+            return internalError(ex, err, showStack);
         });
-        int code = cli.execute(args);
+        int code;
+        try {
+            code = cli.execute(args);
+        } catch (Throwable t) { // an Error (out of memory, stack overflow) passes picocli's handlers
+            out.flush();
+            code = internalError(t, err, showStack);
+        }
         out.flush();
         return code;
+    }
+
+    private static int internalError(Throwable t, PrintWriter err, boolean showStack) {
+        err.println("fpga-llm: internal error: " + oneLine(String.valueOf(t))
+                + (showStack ? "" : " (run with --debug for the stack trace)"));
+        if (showStack) t.printStackTrace(err);
+        err.flush();
+        return EXIT_INTERNAL;
+    }
+
+    /**
+     * A message as one printable line: it may quote what the user typed or a file held (newlines, NUL, escape
+     * sequences), which must not break the one-line promise or reach the terminal raw.
+     */
+    static String oneLine(String message) {
+        if (message == null) return "(no message)";
+        StringBuilder sb = new StringBuilder(message.length());
+        for (int i = 0; i < message.length(); i++) {
+            char c = message.charAt(i);
+            switch (c) {
+                case '\n' -> sb.append("\\n");
+                case '\r' -> sb.append("\\r");
+                case '\t' -> sb.append("\\t");
+                default -> {
+                    if (c < 0x20 || c == 0x7F || (c >= 0x80 && c < 0xA0) || c == '\u2028' || c == '\u2029')
+                        sb.append(String.format("\\u%04x", (int) c));
+                    else sb.append(c);
+                }
+            }
+        }
+        return sb.toString();
+    }
+
+    /**
+     * Set by tests that exercise option handling alone (the CLI fuzz test): a command that reaches
+     * {@link #checked()} has accepted its input and exits 0 there, before any long work.
+     */
+    static final ThreadLocal<Boolean> CHECK_ONLY = ThreadLocal.withInitial(() -> false);
+
+    /**
+     * Marks the end of a command's input checks: everything before is validation (cheap, and where every bad input
+     * must be refused), everything after is work on input known to be good.
+     */
+    static void checked() {
+        if (CHECK_ONLY.get()) throw new ChecksPassed();
+    }
+
+    /** Thrown by {@link #checked()} in check-only runs; exit 0. */
+    static final class ChecksPassed extends RuntimeException {
+        ChecksPassed() {
+            super("checks passed", null, false, false);
+        }
     }
 
     /** Shared --debug flag: shows stack traces on errors. */

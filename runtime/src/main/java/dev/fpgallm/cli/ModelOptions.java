@@ -5,8 +5,10 @@ import dev.fpgallm.model.CheckpointLoader;
 import dev.fpgallm.model.Gpt2Config;
 import dev.fpgallm.model.Gpt2Weights;
 import dev.fpgallm.model.ModelStore;
+import dev.fpgallm.tokenizer.Gpt2Tokenizer;
 import java.io.PrintWriter;
 import java.util.List;
+import java.util.Optional;
 import picocli.CommandLine.Option;
 
 /** --model and --max-seq, shared by the commands that run a model. */
@@ -22,6 +24,7 @@ public final class ModelOptions {
     int maxSeq;
 
     private ModelStore.Source source;
+    private Gpt2Weights weights;
 
     public ModelStore.Source source(PrintWriter err) {
         if (source == null) source = ModelStore.resolve(model, line -> {
@@ -32,20 +35,43 @@ public final class ModelOptions {
     }
 
     /**
-     * Resolves --model keeping its notices in {@code notices} instead of printing them, and reads the config: for
-     * commands that check options against the model first, so that a bad option is one line on stderr.
+     * The model's shape, for checking options against it before anything slow: a preset's without creating its
+     * weights, a folder's from its config.json; an ONNX graph is its own config, so it is imported here (and kept for
+     * {@link #load}). Notices go to {@code notices}, so that a bad option is still one line on stderr. Refuses a
+     * vocabulary smaller than GPT-2's tokenizer, whose ids every command feeds.
      */
     public Gpt2Config config(List<String> notices) {
-        if (source == null) source = ModelStore.resolve(model, notices::add);
-        if (source.format() == ModelStore.Format.ONNX) return ModelStore.load(source).config(); // no config.json beside it
-        return Gpt2Config.read(source.folder().resolve(CheckpointLoader.CONFIG)).withName(source.label());
+        Optional<Gpt2Config> preset = source == null ? ModelStore.preset(model) : Optional.empty();
+        Gpt2Config c;
+        if (preset.isPresent()) c = preset.get();
+        else {
+            if (source == null) source = ModelStore.resolve(model, notices::add);
+            if (source.format() == ModelStore.Format.ONNX) {
+                if (weights == null) weights = ModelStore.load(source);
+                c = weights.config();
+            } else c = Gpt2Config.read(source.folder().resolve(CheckpointLoader.CONFIG)).withName(source.label());
+        }
+        checkVocabulary(c);
+        return c;
+    }
+
+    private static void checkVocabulary(Gpt2Config c) {
+        if (c.vocabSize() < Gpt2Tokenizer.VOCAB_SIZE)
+            throw new UserError(c.name() + ": vocab_size " + c.vocabSize() + " is smaller than GPT-2's tokenizer ("
+                    + Gpt2Tokenizer.VOCAB_SIZE + " ids), which fpga-llm encodes every prompt with");
+    }
+
+    /** --max-seq against the model: 1..n_positions. */
+    public void checkMaxSeq(Gpt2Config c) {
+        if (maxSeq < 1 || maxSeq > c.nPositions())
+            throw new UserError("--max-seq " + maxSeq + " must be in 1.." + c.nPositions() + " (the model's n_positions)");
     }
 
     public Gpt2Weights load(PrintWriter err) {
-        Gpt2Weights w = ModelStore.load(source(err));
-        if (maxSeq < 1 || maxSeq > w.config().nPositions())
-            throw new UserError("--max-seq " + maxSeq + " must be in 1.." + w.config().nPositions()
-                    + " (the model's n_positions)");
+        Gpt2Weights w = weights != null ? weights : ModelStore.load(source(err));
+        weights = null; // the caller owns them now
+        checkVocabulary(w.config());
+        checkMaxSeq(w.config());
         return w;
     }
 }

@@ -1,6 +1,7 @@
 package dev.fpgallm.cli;
 
 import dev.fpgallm.UserError;
+import dev.fpgallm.io.AtomicWrite;
 import dev.fpgallm.npu.BoardModel;
 import dev.fpgallm.npu.Npu;
 import dev.fpgallm.npu.NpuCase;
@@ -23,7 +24,7 @@ final class NpuVectorsCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Folder for the .npuv files (created).")
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Folder for the .npuv files (created, with its parents).")
     Path out;
 
     @Option(names = "--seed", defaultValue = "1", paramLabel = "S", description = "Seed of the random cases (default ${DEFAULT-VALUE}).")
@@ -32,11 +33,21 @@ final class NpuVectorsCommand implements Callable<Integer> {
     @Option(names = "--random", defaultValue = "8", paramLabel = "N", description = "Random cases per instruction kind (default ${DEFAULT-VALUE}).")
     int random;
 
+    /** Random cases per kind at most: each is a file of up to a few hundred kilobytes. */
+    static final int MAX_RANDOM = 10_000;
+
     @Override
     public Integer call() throws IOException {
-        if (random < 0) throw new UserError("--random must be >= 0");
-        if (Files.exists(out) && !Files.isDirectory(out)) throw new UserError(out + " is not a folder");
-        Files.createDirectories(out);
+        if (random < 0 || random > MAX_RANDOM) throw new UserError("--random must be in 0.." + MAX_RANDOM + ", got " + random);
+        if (Files.exists(out) && !Files.isDirectory(out)) throw new UserError("--out " + out + " is not a folder");
+        if (Files.isSymbolicLink(out) && !Files.isDirectory(out))
+            throw new UserError("--out " + out + " is a symbolic link to nothing");
+        Main.checked();
+        try {
+            Files.createDirectories(out);
+        } catch (IOException e) {
+            throw new UserError("cannot create --out " + out + ": " + AtomicWrite.reason(e));
+        }
         List<NpuCase> cases;
         try (Npu npu = new Npu(Runtime.getRuntime().availableProcessors(), BoardModel.kv260())) {
             cases = VectorSet.standard(seed, random, npu);

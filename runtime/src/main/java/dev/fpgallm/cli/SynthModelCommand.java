@@ -5,6 +5,7 @@ import dev.fpgallm.model.Gpt2Config;
 import dev.fpgallm.model.ModelStore;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
@@ -25,21 +26,34 @@ final class SynthModelCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "N", defaultValue = "0", description = "Seed (default ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Folder to create (must not exist or be empty).")
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Folder to create (must not exist or be empty; its parent folder must exist).")
     Path out;
 
     @Override
     public Integer call() throws IOException {
         Gpt2Config config = Gpt2Config.preset(preset);
-        if (Files.exists(out)) {
-            if (!Files.isDirectory(out)) throw new UserError(out + " exists and is not a folder");
-            try (Stream<Path> s = Files.list(out)) {
-                if (s.findAny().isPresent()) throw new UserError(out + " is not empty; choose a new folder");
-            }
-            Files.delete(out);
+        Path folder = out;
+        if (Files.isSymbolicLink(folder)) {
+            if (!Files.isDirectory(folder)) throw new UserError("--out " + out + " is a symbolic link, not to a folder");
+            folder = folder.toRealPath(); // written in place of the folder it names; the link stays
         }
+        folder = folder.toAbsolutePath();
+        if (folder.getFileName() == null) throw new UserError("--out " + out + " is not a folder name");
+        if (Files.exists(folder, LinkOption.NOFOLLOW_LINKS)) {
+            if (!Files.isDirectory(folder)) throw new UserError("--out " + out + " exists and is not a folder");
+            try (Stream<Path> s = Files.list(folder)) {
+                if (s.findAny().isPresent()) throw new UserError("--out " + out + " is not empty; choose a new folder");
+            }
+        }
+        Path parent = folder.getParent();
+        if (parent == null || !Files.isDirectory(parent))
+            throw new UserError("no folder " + parent + " for --out " + out + " (create it first)");
+        if (!Files.isWritable(parent))
+            throw new UserError("--out " + out + ": cannot write in folder " + parent + " (permission denied)");
+        Main.checked();
+        Files.deleteIfExists(folder); // empty: replaced by the finished folder
         long t0 = System.nanoTime();
-        ModelStore.createSynthetic(config, seed, out.toAbsolutePath(), spec.commandLine().getErr()::println);
+        ModelStore.createSynthetic(config, seed, folder, spec.commandLine().getErr()::println);
         spec.commandLine().getOut().printf("wrote %s: %s, %,d parameters, seed %d (%.1f s)%n", out, config,
                 config.parameterCount(), seed, (System.nanoTime() - t0) / 1e9);
         return Main.EXIT_OK;

@@ -1,5 +1,6 @@
 package dev.fpgallm.compiler;
 
+import dev.fpgallm.UserError;
 import dev.fpgallm.model.Block;
 import dev.fpgallm.model.Gpt2Config;
 import dev.fpgallm.model.Gpt2Weights;
@@ -77,18 +78,14 @@ public final class NpuCompiler {
         for (int l : options.fp16Layers())
             if (l < 0 || l >= w.config().nLayer())
                 throw new IllegalArgumentException("FP16 layer " + l + " outside 0.." + (w.config().nLayer() - 1));
+        NpuLimits.check(w.config(), options.maxSeq(), options.allLogits());
         return new NpuCompiler(w, s, options).compile();
     }
 
     private CompiledModel compile() {
         int d = c.nEmbd(), layers = c.nLayer(), vocabPadded = MemoryPlan.padVocab(c.vocabSize());
-        // Weights: each matrix at the same offset in all four buffers.
-        long perLayer = WeightPacker.bytesPerBuffer(3 * d, d) + WeightPacker.bytesPerBuffer(d, d)
-                + WeightPacker.bytesPerBuffer(4 * d, d) + WeightPacker.bytesPerBuffer(d, 4 * d);
-        int npuLayers = layers - options.fp16Layers().size();
-        long weightBytes = perLayer * npuLayers + WeightPacker.bytesPerBuffer(vocabPadded, d);
-        if (weightBytes > Integer.MAX_VALUE - 16)
-            throw new IllegalArgumentException("model too large for the emulator's 2 GiB buffers");
+        // Weights: each matrix at the same offset in all four buffers (NpuLimits has checked that they fit).
+        long weightBytes = NpuLimits.weightBytes(c, layers - options.fp16Layers().size());
         byte[][] weights = new byte[4][(int) weightBytes];
 
         MemoryPlan probe = MemoryPlan.of(c, options.maxTokens(), options.maxSeq(), 1, 0, 0, 0);
@@ -178,7 +175,12 @@ public final class NpuCompiler {
             if (o >= layer.out()) continue; // padding channel: bias 0, multiplier 0
             double accScale = inScale * ws[o];
             double bias = layer.bias() == null ? 0 : layer.bias()[o] / accScale;
-            record[2 * o] = (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, Math.round(bias)));
+            if (!(Math.abs(bias) <= Integer.MAX_VALUE)) // a clamped bias would be a silently different model
+                throw new UserError("output channel " + o + " of a " + k + " x " + layer.out() + " layer: its bias "
+                        + layer.bias()[o] + " does not fit the NPU's INT32 bias at this layer's weight and input "
+                        + "scales (" + accScale + "): the model cannot be quantized faithfully; the FP32 backends "
+                        + "can run it (--backend ref or ort)");
+            record[2 * o] = (int) Math.round(bias);
             record[2 * o + 1] = Requantizer.of(accScale / outScale[o]);
         }
         int pOff = params.append(record);
@@ -202,7 +204,9 @@ public final class NpuCompiler {
         }
         long epsilon = Math.round((double) d * d * c.layerNormEpsilon() / (inScale * inScale));
         if (epsilon >= Isa.MAX_LN_EPSILON)
-            throw new IllegalArgumentException("LayerNorm epsilon term " + epsilon + " too large: input scale " + inScale);
+            throw new UserError("LayerNorm epsilon term " + epsilon + " is beyond the NPU's 2^56 at input scale "
+                    + inScale + " (activations too small for layer_norm_epsilon " + c.layerNormEpsilon() + "): the "
+                    + "model cannot be quantized faithfully; the FP32 backends can run it (--backend ref or ort)");
         return new LayerNorm(rows, narrow, d, (int) xBase, stride, (int) yBase, stride, params.append(record), epsilon, shift);
     }
 

@@ -19,19 +19,26 @@ public final class Sampler {
 
     /**
      * @param greedy      argmax, ignoring the other settings
-     * @param temperature divides the logits (must be > 0 when sampling)
+     * @param temperature divides the logits (finite; > 0 when sampling)
      * @param topK        keep the k most likely tokens (0 = all)
      * @param topP        keep the smallest set whose probability reaches p (1 = all)
      */
     public Sampler(boolean greedy, double temperature, int topK, double topP, long seed) {
-        if (!greedy && !(temperature > 0)) throw new UserError("--temperature must be > 0 (use --greedy for argmax)");
-        if (topK < 0) throw new UserError("--top-k must be >= 0");
-        if (!(topP > 0 && topP <= 1)) throw new UserError("--top-p must be in (0, 1]");
+        check(temperature, topK, topP);
+        if (!greedy && !(temperature > 0)) throw new UserError("--temperature must be > 0 to sample (0 or --greedy: argmax)");
         this.greedy = greedy;
         this.temperature = temperature;
         this.topK = topK;
         this.topP = topP;
         this.random = new SplittableRandom(seed);
+    }
+
+    /** The sampling options' ranges: temperature finite and >= 0, top-k >= 0, 0 < top-p <= 1 (NaN is none of them). */
+    public static void check(double temperature, int topK, double topP) {
+        if (!(temperature >= 0 && Double.isFinite(temperature)))
+            throw new UserError("--temperature must be a finite number >= 0 (0 = greedy), got " + temperature);
+        if (topK < 0) throw new UserError("--top-k must be >= 0 (0 = all tokens), got " + topK);
+        if (!(topP > 0 && topP <= 1)) throw new UserError("--top-p must be in (0, 1] (1 = all tokens), got " + topP);
     }
 
     public static Sampler greedy() {

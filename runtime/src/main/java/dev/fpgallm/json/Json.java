@@ -50,7 +50,7 @@ public final class Json {
             case 'n': literal("null"); return null;
             default:
                 if (c == '-' || (c >= '0' && c <= '9')) return number();
-                throw error("unexpected character '" + c + "'");
+                throw error("unexpected character " + shown(c));
         }
     }
 
@@ -108,35 +108,60 @@ public final class Json {
                 case 't' -> sb.append('\t');
                 case 'u' -> {
                     if (pos + 4 > text.length()) throw error("truncated \\u escape");
-                    try {
-                        sb.append((char) Integer.parseInt(text.substring(pos, pos + 4), 16));
-                    } catch (NumberFormatException ex) {
-                        throw error("bad \\u escape");
+                    int u = 0;
+                    for (int i = 0; i < 4; i++) {
+                        int h = Character.digit(text.charAt(pos + i), 16);
+                        if (h < 0 || text.charAt(pos + i) > 'f') throw error("bad \\u escape");
+                        u = u << 4 | h;
                     }
+                    sb.append((char) u);
                     pos += 4;
                 }
-                default -> throw error("bad escape \\" + e);
+                default -> throw error("bad escape " + shown(e));
             }
         }
     }
 
+    /** A number as RFC 8259 writes it: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?; integers that fit become Long. */
     private Object number() {
         int start = pos;
-        if (peek() == '-') pos++;
         boolean integral = true;
-        while (pos < text.length()) {
-            char c = text.charAt(pos);
-            if (c >= '0' && c <= '9') { pos++; continue; }
-            if (c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-') { integral = false; pos++; continue; }
-            break;
+        if (at('-')) pos++;
+        if (at('0')) pos++;
+        else if (!digits()) throw error("bad number");
+        if (at('.')) {
+            integral = false;
+            pos++;
+            if (!digits()) throw error("bad number: digits must follow '.'");
+        }
+        if (at('e') || at('E')) {
+            integral = false;
+            pos++;
+            if (at('+') || at('-')) pos++;
+            if (!digits()) throw error("bad number: digits must follow the exponent");
         }
         String s = text.substring(start, pos);
-        try {
-            if (integral) return Long.parseLong(s);
-            return Double.parseDouble(s);
-        } catch (NumberFormatException e) {
-            throw error("bad number '" + s + "'");
+        if (integral) {
+            try {
+                return Long.parseLong(s);
+            } catch (NumberFormatException e) {
+                throw error("integer " + s + " is out of range");
+            }
         }
+        double d = Double.parseDouble(s);
+        if (Double.isInfinite(d)) throw error("number " + s + " is out of range");
+        return d;
+    }
+
+    private boolean at(char c) {
+        return pos < text.length() && text.charAt(pos) == c;
+    }
+
+    /** Skips one or more digits; false when there is none. */
+    private boolean digits() {
+        int start = pos;
+        while (pos < text.length() && text.charAt(pos) >= '0' && text.charAt(pos) <= '9') pos++;
+        return pos > start;
     }
 
     private void literal(String word) {
@@ -169,6 +194,11 @@ public final class Json {
 
     private JsonException error(String what) {
         return new JsonException(what + " at offset " + pos);
+    }
+
+    /** A character for an error message: quoted, or as a \\u escape when it is not printable ASCII. */
+    private static String shown(char c) {
+        return c >= 0x20 && c < 0x7F ? "'" + c + "'" : String.format("U+%04X", (int) c);
     }
 
     // ---------------------------------------------------------------- writing
@@ -228,6 +258,7 @@ public final class Json {
 
     private static void number(StringBuilder sb, double d) {
         if (Double.isNaN(d) || Double.isInfinite(d)) { sb.append("null"); return; }
+        if (d == 0 && 1 / d < 0) { sb.append("-0.0"); return; }
         if (d == Math.rint(d) && Math.abs(d) < 1e15) { sb.append(new BigDecimal(d).toPlainString()).append(".0"); return; }
         sb.append(d);
     }

@@ -1,8 +1,12 @@
 package dev.fpgallm.model;
 
 import dev.fpgallm.UserError;
+import dev.fpgallm.io.AtomicWrite;
 import dev.fpgallm.json.Json;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -28,6 +32,8 @@ public record Gpt2Config(String name, int nLayer, int nEmbd, int nHead, int nPos
     /** GPT-2's vocabulary: 50,000 merges + 256 byte tokens + {@code <|endoftext|>}. */
     public static final int GPT2_VOCAB = 50257;
     public static final int END_OF_TEXT = 50256;
+    /** The most values one FP32 tensor may hold: a Java array's limit. */
+    public static final int MAX_TENSOR_VALUES = Integer.MAX_VALUE - 8;
 
     public Gpt2Config {
         if (nLayer < 1 || nLayer > 256) throw new UserError("n_layer must be in 1..256, got " + nLayer);
@@ -36,9 +42,15 @@ public record Gpt2Config(String name, int nLayer, int nEmbd, int nHead, int nPos
         if (nEmbd > 16384) throw new UserError("n_embd " + nEmbd + " is larger than fpga-llm supports (16384)");
         if (nPositions < 1) throw new UserError("n_positions must be positive, got " + nPositions);
         if (vocabSize < 1) throw new UserError("vocab_size must be positive, got " + vocabSize);
+        if ((long) vocabSize * nEmbd > MAX_TENSOR_VALUES)
+            throw new UserError("vocab_size x n_embd = " + (long) vocabSize * nEmbd + " values do not fit one tensor ("
+                    + MAX_TENSOR_VALUES + " at most)");
+        if ((long) nPositions * nEmbd > MAX_TENSOR_VALUES)
+            throw new UserError("n_positions x n_embd = " + (long) nPositions * nEmbd + " values do not fit one tensor ("
+                    + MAX_TENSOR_VALUES + " at most)");
         if (!(layerNormEpsilon > 0 && layerNormEpsilon < 1))
             throw new UserError("layer_norm_epsilon must be in (0, 1), got " + layerNormEpsilon);
-        if (!isTanhGelu(activationFunction))
+        if (activationFunction == null || !isTanhGelu(activationFunction))
             throw new UserError("activation_function '" + activationFunction
                     + "' is not supported; GPT-2 models use gelu_new");
     }
@@ -94,48 +106,87 @@ public record Gpt2Config(String name, int nLayer, int nEmbd, int nHead, int nPos
         return "gelu_new".equals(f) || "gelu_pytorch_tanh".equals(f) || "gelu_fast".equals(f);
     }
 
-    /** Reads a Hugging Face {@code config.json}; missing GPT-2 keys fall back to GPT-2's defaults. */
+    /** config.json as read: the shape, and whether the LM head is tied to wte ({@code tie_word_embeddings}). */
+    public record Parsed(Gpt2Config config, boolean tieWordEmbeddings) {
+    }
+
+    /** config.json is a few hundred bytes; anything near this is not one. */
+    static final int MAX_CONFIG_BYTES = 1 << 20;
+
+    /** Reads a Hugging Face {@code config.json}; see {@link #parse}. */
     public static Gpt2Config read(Path configJson) {
+        return parse(configJson).config();
+    }
+
+    /**
+     * Reads a Hugging Face {@code config.json} strictly: every key fpga-llm reads must have the type Hugging Face
+     * writes (a JSON null is not a size), and the flags that would change GPT-2's computation must keep their GPT-2
+     * values. Missing keys take the defaults Hugging Face's GPT2Config applies; the loader then checks every size
+     * against the tensors.
+     */
+    public static Parsed parse(Path configJson) {
+        byte[] bytes;
+        try {
+            if (Files.size(configJson) > MAX_CONFIG_BYTES)
+                throw new UserError(configJson + " is larger than 1 MiB: not a GPT-2 config.json");
+            bytes = Files.readAllBytes(configJson);
+        } catch (IOException e) {
+            throw new UserError("cannot read " + configJson + ": " + AtomicWrite.reason(e));
+        }
+        Path folder = configJson.toAbsolutePath().getParent();
+        String name = folder == null || folder.getFileName() == null ? "model" : folder.getFileName().toString();
+        return parse(configJson.toString(), bytes, name);
+    }
+
+    /** Parses config.json's bytes; {@code file} names it in messages and {@code name} labels the model. */
+    public static Parsed parse(String file, byte[] bytes, String name) {
         String text;
         try {
-            text = Files.readString(configJson);
-        } catch (IOException e) {
-            throw new UserError("cannot read " + configJson + ": " + e.getMessage());
+            text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw new UserError(file + " is not UTF-8 text");
         }
         Map<String, Object> m;
         try {
             m = Json.parseObject(text);
         } catch (Json.JsonException e) {
-            throw new UserError(configJson + " is not valid JSON: " + e.getMessage());
+            throw new UserError(file + " is not valid JSON: " + e.getMessage());
         }
-        Object type = m.get("model_type");
-        if (type != null && !"gpt2".equals(type))
-            throw new UserError(configJson + ": model_type '" + type + "' is not a GPT-2 family model");
-        Object inner = m.get("n_inner");
-        int nEmbd = intKey(m, "n_embd", 768, configJson);
-        if (inner != null && ((Number) inner).intValue() != 4 * nEmbd)
-            throw new UserError(configJson + ": n_inner " + inner + " differs from 4 x n_embd; not supported");
-        String name = configJson.toAbsolutePath().getParent().getFileName().toString();
-        return new Gpt2Config(name,
-                intKey(m, "n_layer", 12, configJson),
-                nEmbd,
-                intKey(m, "n_head", 12, configJson),
-                intKey(m, "n_positions", 1024, configJson),
-                intKey(m, "vocab_size", GPT2_VOCAB, configJson),
-                m.get("layer_norm_epsilon") instanceof Number n ? n.doubleValue() : 1e-5,
-                m.get("activation_function") instanceof String s ? s : "gelu_new");
-    }
-
-    private static int intKey(Map<String, Object> m, String key, int fallback, Path file) {
-        Object v = m.get(key);
-        if (v == null) return fallback;
-        if (!(v instanceof Long l) || l < 0 || l > Integer.MAX_VALUE)
-            throw new UserError(file + ": " + key + " must be a non-negative integer, got " + v);
-        return (int) (long) l;
+        ConfigKeys k = new ConfigKeys(file, m);
+        String type = k.string("model_type", null);
+        if (type != null && !type.equals("gpt2"))
+            throw new UserError(file + ": model_type '" + type + "' is not a GPT-2 family model (model_type gpt2)");
+        int nEmbd = k.integer("n_embd", "hidden_size", 768);
+        Long inner = k.optionalInteger("n_inner");
+        if (inner != null && inner != 4L * nEmbd)
+            throw new UserError(file + ": n_inner " + inner + " differs from 4 x n_embd (" + 4L * nEmbd
+                    + "); fpga-llm runs GPT-2's MLP width only (n_inner null or 4 x n_embd)");
+        k.integer("n_ctx", null, 1024); // legacy, unused by Hugging Face's GPT-2: only its type is checked
+        k.requireFlag("scale_attn_weights", true, "attention scores scaled by 1/sqrt(head_dim)");
+        k.requireFlag("scale_attn_by_inverse_layer_idx", false, "no per-layer 1/(layer + 1) attention scaling");
+        k.requireFlag("add_cross_attention", false, "no cross-attention");
+        k.flag("reorder_and_upcast_attn", false); // numerics of fp16 training only: same function
+        boolean tied = k.flag("tie_word_embeddings", true);
+        int nLayer = k.integer("n_layer", "num_hidden_layers", 12);
+        int nHead = k.integer("n_head", "num_attention_heads", 12);
+        int nPositions = k.integer("n_positions", "max_position_embeddings", 1024);
+        int vocab = k.integer("vocab_size", null, GPT2_VOCAB);
+        double epsilon = k.number("layer_norm_epsilon", 1e-5);
+        String activation = k.string("activation_function", "gelu_new");
+        try {
+            return new Parsed(new Gpt2Config(name, nLayer, nEmbd, nHead, nPositions, vocab, epsilon, activation), tied);
+        } catch (UserError e) {
+            throw new UserError(file + ": " + e.getMessage());
+        }
     }
 
     /** The config.json a Hugging Face GPT2LMHeadModel folder carries. */
     public String toJson() {
+        return toJson(true);
+    }
+
+    /** The config.json of a GPT2LMHeadModel folder whose LM head is tied to wte or not. */
+    public String toJson(boolean tiedHead) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("architectures", List.of("GPT2LMHeadModel"));
         m.put("model_type", "gpt2");
@@ -150,7 +201,7 @@ public record Gpt2Config(String name, int nLayer, int nEmbd, int nHead, int nPos
         m.put("n_layer", (long) nLayer);
         m.put("n_positions", (long) nPositions);
         m.put("vocab_size", (long) vocabSize);
-        m.put("tie_word_embeddings", Boolean.TRUE);
+        m.put("tie_word_embeddings", tiedHead);
         m.put("torch_dtype", "float32");
         return Json.writePretty(m);
     }

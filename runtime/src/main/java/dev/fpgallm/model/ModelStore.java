@@ -1,16 +1,17 @@
 package dev.fpgallm.model;
 
 import dev.fpgallm.UserError;
+import dev.fpgallm.io.AtomicWrite;
+import dev.fpgallm.io.Temporaries;
 import dev.fpgallm.onnx.OnnxImporter;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 
 /**
  * Finds the model a command runs on. {@code --model} may name a Hugging Face folder, an ONNX file (or a folder
@@ -69,45 +70,85 @@ public final class ModelStore {
      * @param notice receives one line when the weights are synthetic (and one while they are created)
      */
     public static Source resolve(String spec, Consumer<String> notice) {
-        String preset = null;
-        if (spec == null || spec.isBlank()) preset = DEFAULT_PRESET;
-        else if (spec.startsWith("synthetic:")) preset = spec.substring("synthetic:".length());
-        else {
-            Path p = Path.of(spec);
-            if (Files.isDirectory(p)) {
-                if (CheckpointLoader.isCheckpointFolder(p))
-                    return new Source(p, false, p.toAbsolutePath().normalize().getFileName().toString());
-                Optional<Path> onnx = OnnxImporter.findIn(p);
-                if (onnx.isPresent()) return Source.onnx(onnx.get());
-                throw new UserError(p + " is not a model folder: it needs config.json and model.safetensors, or a model.onnx");
-            }
-            if (Files.isRegularFile(p) && OnnxImporter.isOnnxFile(p)) return Source.onnx(p);
-            if (Gpt2Config.PRESETS.contains(spec.toLowerCase(Locale.ROOT))) preset = spec;
-            else if (Files.exists(p))
-                throw new UserError(p + " is not a model: pass the folder holding config.json and model.safetensors, "
-                        + "or an .onnx file");
-            else
-                throw new UserError("no model at '" + spec + "': give a Hugging Face GPT-2 folder, an .onnx file or a preset ("
-                        + String.join(", ", Gpt2Config.PRESETS) + ")");
-        }
-        Gpt2Config config = Gpt2Config.preset(preset);
+        Optional<Gpt2Config> preset = preset(spec);
+        if (preset.isEmpty()) return resolvePath(spec);
+        Gpt2Config config = Gpt2Config.preset(preset.get().name().substring(SYNTHETIC_LABEL.length()));
         Path folder = syntheticFolder(config.name(), SYNTHETIC_SEED);
-        if (!CheckpointLoader.isCheckpointFolder(folder)) createSynthetic(config, SYNTHETIC_SEED, folder, notice);
+        if (!CheckpointLoader.isCheckpointFolder(folder)) {
+            Temporaries.cleanStaleIn(folder.getParent()); // fpga-llm's own folder: any killed run's leftovers
+            createSynthetic(config, SYNTHETIC_SEED, folder, notice);
+        }
         notice.accept("note: " + config.name() + " weights are synthetic (seed " + SYNTHETIC_SEED
                 + ", a trained model's statistics, not its knowledge): for real ones pass --model DIR (see README, Real weights)");
-        return new Source(folder, true, "synthetic-" + config.name());
+        return new Source(folder, true, preset.get().name());
+    }
+
+    private static final String SYNTHETIC_LABEL = "synthetic-";
+
+    /**
+     * The preset {@code --model} names, with its config labelled as its {@link Source} will be
+     * ({@code synthetic-tiny}), or empty when it names a folder or file: for checking options against the model's
+     * shape before its weights exist.
+     */
+    public static Optional<Gpt2Config> preset(String spec) {
+        String name;
+        if (spec == null || spec.isBlank()) name = DEFAULT_PRESET;
+        else if (spec.startsWith("synthetic:")) name = spec.substring("synthetic:".length());
+        else {
+            Path p = path(spec);
+            if (Files.isDirectory(p) || (Files.isRegularFile(p) && OnnxImporter.isOnnxFile(p))
+                    || !Gpt2Config.PRESETS.contains(spec.toLowerCase(Locale.ROOT)))
+                return Optional.empty();
+            name = spec;
+        }
+        Gpt2Config c = Gpt2Config.preset(name);
+        return Optional.of(c.withName(SYNTHETIC_LABEL + c.name()));
+    }
+
+    private static Source resolvePath(String spec) {
+        Path p = path(spec);
+        if (Files.isDirectory(p)) {
+            if (CheckpointLoader.isCheckpointFolder(p))
+                return new Source(p, false, label(p));
+            Optional<Path> onnx = OnnxImporter.findIn(p);
+            if (onnx.isPresent()) return Source.onnx(onnx.get());
+            throw new UserError(p + " is not a model folder: it needs config.json and model.safetensors, or a model.onnx");
+        }
+        if (Files.isRegularFile(p) && OnnxImporter.isOnnxFile(p)) return Source.onnx(p);
+        if (Files.exists(p))
+            throw new UserError(p + " is not a model: pass the folder holding config.json and model.safetensors, "
+                    + "or an .onnx file");
+        throw new UserError("no model at '" + spec + "': give a Hugging Face GPT-2 folder, an .onnx file or a preset ("
+                + String.join(", ", Gpt2Config.PRESETS) + ")");
+    }
+
+    private static Path path(String spec) {
+        try {
+            return Path.of(spec);
+        } catch (InvalidPathException e) {
+            throw new UserError("--model '" + spec + "' is not a valid path: " + e.getReason());
+        }
+    }
+
+    private static String label(Path folder) {
+        Path name = folder.toAbsolutePath().normalize().getFileName();
+        return name == null ? "model" : name.toString();
     }
 
     public static Path syntheticFolder(String preset, long seed) {
         return home().resolve("models").resolve("synthetic-" + preset + "-seed" + seed + "-v" + SyntheticCheckpoint.VERSION);
     }
 
-    /** Writes a synthetic checkpoint into a private folder, then renames it into place: never half-written. */
+    /**
+     * Writes a synthetic checkpoint into a private folder ({@link Temporaries}), then renames it into place: never
+     * half-written. Stale temporaries of killed runs beside it are removed first.
+     */
     public static void createSynthetic(Gpt2Config config, long seed, Path folder, Consumer<String> notice) {
         notice.accept("creating synthetic " + config.name() + " weights (seed " + seed + ") in " + folder);
-        Path tmp = folder.resolveSibling(folder.getFileName() + ".tmp-" + ProcessHandle.current().pid());
+        Path tmp = Temporaries.beside(folder);
         try {
             Files.createDirectories(folder.getParent());
+            Temporaries.cleanStale(folder);
             SyntheticCheckpoint.write(config, seed, tmp);
             try {
                 Files.move(tmp, folder, StandardCopyOption.ATOMIC_MOVE);
@@ -115,24 +156,11 @@ public final class ModelStore {
                 if (!CheckpointLoader.isCheckpointFolder(folder)) throw e; // else another process won the race
             }
         } catch (IOException e) {
+            throw new UserError("cannot write synthetic weights to " + folder + ": " + AtomicWrite.reason(e));
+        } catch (UserError e) {
             throw new UserError("cannot write synthetic weights to " + folder + ": " + e.getMessage());
         } finally {
-            deleteQuietly(tmp);
-        }
-    }
-
-    static void deleteQuietly(Path dir) {
-        if (!Files.exists(dir)) return;
-        try (Stream<Path> s = Files.walk(dir)) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException ignored) {
-                    // best effort: a temporary folder left behind is harmless
-                }
-            });
-        } catch (IOException ignored) {
-            // best effort
+            Temporaries.deleteTree(tmp);
         }
     }
 

@@ -75,6 +75,20 @@ public final class SafetensorsFile implements AutoCloseable {
         }
     }
 
+    /** A safetensors file held in memory ({@code path} names it in messages): what the fuzz test reads. */
+    static SafetensorsFile of(Path path, byte[] bytes) {
+        Arena arena = Arena.ofShared();
+        try {
+            MemorySegment copy = arena.allocate(Math.max(1, bytes.length));
+            MemorySegment.copy(bytes, 0, copy, ValueLayout.JAVA_BYTE, 0, bytes.length);
+            SafetensorsFile f = parse(path, arena, copy, bytes.length);
+            arena = null; // owned by f now
+            return f;
+        } finally {
+            if (arena != null) arena.close();
+        }
+    }
+
     private static SafetensorsFile parse(Path path, Arena arena, MemorySegment file, long size) {
         if (size < 8) throw bad(path, "file is " + size + " bytes, shorter than the 8-byte header length");
         long headerLen = file.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0);
@@ -111,7 +125,7 @@ public final class SafetensorsFile implements AutoCloseable {
             }
             tensors.put(name, tensorInfo(path, name, e.getValue(), dataLen));
         }
-        checkNoOverlap(path, tensors.values());
+        checkTiling(path, tensors.values(), dataLen);
         MemorySegment data = file.asSlice(dataStart, dataLen);
         return new SafetensorsFile(path, arena, data, Collections.unmodifiableMap(tensors),
                 Collections.unmodifiableMap(metadata));
@@ -148,15 +162,28 @@ public final class SafetensorsFile implements AutoCloseable {
         return t;
     }
 
-    private static void checkNoOverlap(Path path, java.util.Collection<TensorInfo> all) {
+    /**
+     * The data section must be exactly tiled by the tensors, as the format requires: in offset order each tensor
+     * starts where the previous one ended, the first at 0, the last ending at the end of the file. A hole, an
+     * overlap or trailing bytes mean a corrupt or hand-edited file.
+     */
+    private static void checkTiling(Path path, java.util.Collection<TensorInfo> all, long dataLen) {
         List<TensorInfo> sorted = new ArrayList<>(all);
-        sorted.removeIf(t -> t.begin() == t.end());
-        sorted.sort(Comparator.comparingLong(TensorInfo::begin));
-        for (int i = 1; i < sorted.size(); i++) {
-            TensorInfo a = sorted.get(i - 1), b = sorted.get(i);
-            if (b.begin() < a.end())
-                throw bad(path, "tensors '" + a.name() + "' and '" + b.name() + "' overlap in the data section");
+        sorted.sort(Comparator.comparingLong(TensorInfo::begin).thenComparingLong(TensorInfo::end));
+        long at = 0;
+        TensorInfo previous = null;
+        for (TensorInfo t : sorted) {
+            if (t.begin() < at)
+                throw bad(path, "tensors '" + previous.name() + "' and '" + t.name() + "' overlap in the data section");
+            if (t.begin() > at)
+                throw bad(path, "data bytes [" + at + ", " + t.begin() + ") before tensor '" + t.name()
+                        + "' belong to no tensor (the data section must be exactly tiled by the tensors)");
+            at = t.end();
+            previous = t;
         }
+        if (at != dataLen)
+            throw bad(path, (dataLen - at) + " bytes after the last tensor belong to no tensor (trailing data: the "
+                    + "data section must be exactly tiled by the tensors)");
     }
 
     private static ModelFormatException bad(Path path, String what) {
@@ -206,20 +233,59 @@ public final class SafetensorsFile implements AutoCloseable {
         if (n > Integer.MAX_VALUE - 8) throw bad(path, "tensor '" + name + "' is too large for one array");
         float[] out = new float[(int) n];
         MemorySegment src = bytes(name);
-        switch (t.dtype()) {
-            case F32 -> MemorySegment.copy(src, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0,
-                    out, 0, out.length);
+        int bad = switch (t.dtype()) {
+            case F32 -> copyF32(src, out);
             case F16 -> {
                 ValueLayout.OfShort le = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-                for (int i = 0; i < out.length; i++) out[i] = Float.float16ToFloat(src.getAtIndex(le, i));
+                int first = -1;
+                for (int i = 0; i < out.length; i++) {
+                    float v = Float.float16ToFloat(src.getAtIndex(le, i));
+                    if (first < 0 && !Float.isFinite(v)) first = i;
+                    out[i] = v;
+                }
+                yield first;
             }
             case BF16 -> {
                 ValueLayout.OfShort le = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-                for (int i = 0; i < out.length; i++) out[i] = Float.intBitsToFloat((src.getAtIndex(le, i) & 0xFFFF) << 16);
+                int first = -1;
+                for (int i = 0; i < out.length; i++) {
+                    float v = Float.intBitsToFloat((src.getAtIndex(le, i) & 0xFFFF) << 16);
+                    if (first < 0 && !Float.isFinite(v)) first = i;
+                    out[i] = v;
+                }
+                yield first;
             }
             default -> throw new IllegalStateException();
-        }
+        };
+        if (bad >= 0)
+            throw bad(path, "tensor '" + name + "' holds " + out[bad] + " at " + index(t.shape(), bad)
+                    + ": every weight must be finite");
         return out;
+    }
+
+    /** Values copied per block: the block is checked while it is still in cache, so the file is read once. */
+    private static final int BLOCK = 16 * 1024;
+
+    /** Copies little-endian F32 values; the index of the first NaN or infinity, or -1. */
+    private static int copyF32(MemorySegment src, float[] out) {
+        ValueLayout.OfFloat le = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+        for (int from = 0; from < out.length; from += BLOCK) {
+            int len = Math.min(BLOCK, out.length - from);
+            MemorySegment.copy(src, le, 4L * from, out, from, len);
+            for (int i = from; i < from + len; i++)
+                if ((Float.floatToRawIntBits(out[i]) & 0x7F80_0000) == 0x7F80_0000) return i;
+        }
+        return -1;
+    }
+
+    /** A flat index as coordinates, e.g. [3, 17]. */
+    static String index(long[] shape, long flat) {
+        long[] at = new long[shape.length];
+        for (int d = shape.length - 1; d >= 0; d--) {
+            at[d] = shape[d] == 0 ? 0 : flat % shape[d];
+            flat = shape[d] == 0 ? 0 : flat / shape[d];
+        }
+        return Arrays.toString(at);
     }
 
     @Override

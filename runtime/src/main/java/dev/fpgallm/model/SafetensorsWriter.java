@@ -1,15 +1,11 @@
 package dev.fpgallm.model;
 
+import dev.fpgallm.io.AtomicWrite;
 import dev.fpgallm.json.Json;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,7 +33,8 @@ public final class SafetensorsWriter {
         return this;
     }
 
-    public void write(Path target) throws IOException {
+    /** Writes the file; a failure (full disk, no permission) is a {@link dev.fpgallm.UserError} and leaves nothing. */
+    public void write(Path target) {
         Map<String, Object> header = new LinkedHashMap<>();
         if (!metadata.isEmpty()) header.put("__metadata__", new LinkedHashMap<String, Object>(metadata));
         long offset = 0;
@@ -52,33 +49,21 @@ public final class SafetensorsWriter {
         }
         byte[] json = Json.write(header).getBytes(StandardCharsets.UTF_8);
         int padded = (json.length + 7) & ~7; // keep the data 8-byte aligned, padding with spaces as the format allows
-        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.WRITE)) {
+        AtomicWrite.write(target, out -> {
             ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
             head.putLong(padded).put(json);
             while (head.hasRemaining()) head.put((byte) ' ');
-            head.flip();
-            writeFully(ch, head);
-            ByteBuffer chunk = ByteBuffer.allocateDirect(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
+            out.write(head.array());
+            ByteBuffer chunk = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
             for (float[] v : values.values()) {
                 for (int i = 0; i < v.length; ) {
                     int n = Math.min(v.length - i, chunk.capacity() / 4);
                     chunk.clear();
                     chunk.asFloatBuffer().put(v, i, n);
-                    chunk.limit(4 * n);
-                    writeFully(ch, chunk);
+                    out.write(chunk.array(), 0, 4 * n);
                     i += n;
                 }
             }
-        } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(tmp);
-            throw e;
-        }
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    }
-
-    private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
-        while (b.hasRemaining()) ch.write(b);
+        });
     }
 }

@@ -21,8 +21,11 @@ import java.util.stream.IntStream;
  * Each tensor has its own random stream seeded from (seed, name), so the result does not depend on thread count.
  */
 public final class SyntheticCheckpoint {
-    /** Bumped whenever the generator changes, so cached synthetic folders are never stale. */
-    public static final int VERSION = 1;
+    /**
+     * Bumped whenever the generator or the folder it writes changes, so cached synthetic folders are never stale.
+     * 2: config.json says tie_word_embeddings false (the head is untied; version 1 said true).
+     */
+    public static final int VERSION = 2;
     static final double INIT_STD = 0.02;
     static final double LOGIT_STD = 5.0;
     static final double OUTLIER_EMBEDDING = 0.6;

@@ -69,9 +69,12 @@ public final class ActivationRanges implements ActivationObserver {
         return m;
     }
 
-    public static ActivationRanges fromMap(java.util.Map<String, Object> m) {
-        java.util.List<?> mids = (java.util.List<?>) m.get("mid");
-        ActivationRanges r = new ActivationRanges(mids.size(), ((Number) m.get("d")).intValue());
+    /** The ranges from the calibration cache's map, checked against the model's shape and for plausible values. */
+    public static ActivationRanges fromMap(java.util.Map<String, Object> m, int nLayer, int nEmbd) {
+        if (!(m.get("d") instanceof Long d) || d != nEmbd) throw invalid("d is " + m.get("d") + ", the model's n_embd " + nEmbd);
+        if (!m.keySet().equals(new ActivationRanges(nLayer, nEmbd).toMap().keySet()))
+            throw invalid("keys " + m.keySet());
+        ActivationRanges r = new ActivationRanges(nLayer, nEmbd);
         read(m, "residual", r.residual);
         read(m, "mid", r.mid);
         read(m, "ln1", r.ln1);
@@ -82,9 +85,33 @@ public final class ActivationRanges implements ActivationObserver {
         read(m, "ln2", r.ln2);
         read(m, "fc", r.fc);
         read(m, "gelu", r.gelu);
-        r.lnF = ((Number) m.get("ln_f")).doubleValue();
-        r.logits = ((Number) m.get("logits")).doubleValue();
+        r.lnF = value(m.get("ln_f"), "ln_f");
+        r.logits = value(m.get("logits"), "logits");
         return r;
+    }
+
+    /**
+     * The first range that is not a finite, non-negative number, as "point of layer L", or null. Calibration of a
+     * model whose FP32 activations overflow (weights near FLT_MAX) yields infinities: no NPU scale represents those.
+     */
+    public String firstNonFinite() {
+        String[] names = {"residual", "mid", "ln1", "q", "k", "v", "attention", "ln2", "fc", "gelu"};
+        double[][] all = {residual, mid, ln1, q, k, v, attention, ln2, fc, gelu};
+        for (int a = 0; a < all.length; a++)
+            for (int l = 0; l < all[a].length; l++)
+                if (!(all[a][l] >= 0 && Double.isFinite(all[a][l]))) return names[a] + " of layer " + l;
+        if (!(lnF >= 0 && Double.isFinite(lnF))) return "ln_f";
+        if (!(logits >= 0 && Double.isFinite(logits))) return "logits";
+        return null;
+    }
+
+    /** A 64-bit checksum of every range, so that a cache entry edited or damaged on disk is noticed. */
+    public long checksum() {
+        long h = 0x9E3779B97F4A7C15L * (d + 31L * layers());
+        for (double[] a : new double[][] {residual, mid, ln1, q, k, v, attention, ln2, fc, gelu})
+            for (double x : a) h = CalibrationCache.mix(h ^ Double.doubleToLongBits(x));
+        h = CalibrationCache.mix(h ^ Double.doubleToLongBits(lnF));
+        return CalibrationCache.mix(h ^ Double.doubleToLongBits(logits));
     }
 
     private static java.util.List<Object> list(double[] a) {
@@ -94,9 +121,20 @@ public final class ActivationRanges implements ActivationObserver {
     }
 
     private static void read(java.util.Map<String, Object> m, String key, double[] into) {
-        java.util.List<?> l = (java.util.List<?>) m.get(key);
-        if (l == null || l.size() != into.length) throw new IllegalArgumentException("calibration entry " + key);
-        for (int i = 0; i < into.length; i++) into[i] = ((Number) l.get(i)).doubleValue();
+        if (!(m.get(key) instanceof java.util.List<?> l) || l.size() != into.length)
+            throw invalid(key + " must be a list of " + into.length + " numbers");
+        for (int i = 0; i < into.length; i++) into[i] = value(l.get(i), key + "[" + i + "]");
+    }
+
+    /** A range is an absolute maximum: a finite number >= 0. */
+    private static double value(Object v, String what) {
+        if (!(v instanceof Number n) || !(n.doubleValue() >= 0) || !Double.isFinite(n.doubleValue()))
+            throw invalid(what + " is " + v + ", not a finite number >= 0");
+        return n.doubleValue();
+    }
+
+    private static IllegalArgumentException invalid(String what) {
+        return new IllegalArgumentException(what);
     }
 
     private static double absMax(float[] x, int rows, int width, int from, int to) {

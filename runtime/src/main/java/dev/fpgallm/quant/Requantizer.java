@@ -1,5 +1,6 @@
 package dev.fpgallm.quant;
 
+import dev.fpgallm.UserError;
 import dev.fpgallm.npu.NpuMath;
 
 /**
@@ -19,7 +20,9 @@ public final class Requantizer {
         long m = Math.round(Math.scalb(multiplier, shift));
         while (m >= 1 << 24 && shift > 0) m = Math.round(Math.scalb(multiplier, --shift));
         if (m >= 1 << 24)
-            throw new IllegalArgumentException("requantization multiplier " + multiplier + " is too large (>= 2^24)");
+            throw new UserError("requantization multiplier " + multiplier + " is beyond the NPU's 24-bit requantizer "
+                    + "(>= 2^24): the model's weight or activation ranges are too extreme to quantize; the FP32 "
+                    + "backends can run it (--backend ref or ort)");
         return NpuMath.requantizer((int) m, shift);
     }
 

@@ -1,5 +1,6 @@
 package dev.fpgallm.reference;
 
+import dev.fpgallm.UserError;
 import dev.fpgallm.backend.Backend;
 import dev.fpgallm.backend.SequenceFullException;
 import dev.fpgallm.model.Gpt2Config;
@@ -107,12 +108,24 @@ public final class ReferenceModel implements Backend {
         float[] logits = new float[rows * c.vocabSize()];
         TransformerBlock.matmul(logits, last, rows, head, TransformerBlock.FP32);
         seen(ActivationObserver.Point.LOGITS, c.nLayer(), logits, rows, c.vocabSize());
+        checkFinite(logits, pos + first);
         float[][] out = new float[rows][];
         for (int r = 0; r < rows; r++) {
             out[r] = new float[c.vocabSize()];
             System.arraycopy(logits, r * c.vocabSize(), out[r], 0, c.vocabSize());
         }
         return out;
+    }
+
+    /**
+     * Refuses logits that are not finite: FP32 overflowed somewhere (weights near FLT_MAX, say), so what follows
+     * would be a silently meaningless choice of token. Cheap next to the LM head that made them.
+     */
+    private void checkFinite(float[] logits, int firstPosition) {
+        for (int i = 0; i < logits.length; i++)
+            if (!Float.isFinite(logits[i]))
+                throw new UserError(c.name() + ": the FP32 forward pass overflowed (logit " + logits[i] + " at position "
+                        + (firstPosition + i / c.vocabSize()) + "): the weights are too large to compute in FP32");
     }
 
     /** GPT-2's gelu_new: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). */
