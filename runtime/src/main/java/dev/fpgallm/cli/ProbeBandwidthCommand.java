@@ -1,5 +1,6 @@
 package dev.fpgallm.cli;
 
+import dev.fpgallm.Progress;
 import dev.fpgallm.RunEnvironment;
 import dev.fpgallm.UserError;
 import dev.fpgallm.backend.XrtBoard;
@@ -83,6 +84,8 @@ final class ProbeBandwidthCommand implements Callable<Integer> {
         if (!Files.isRegularFile(xclbin)) throw new UserError("no xclbin at " + xclbin);
         Path parent = out.toAbsolutePath().getParent();
         if (parent != null && !Files.isDirectory(parent)) throw new UserError("no folder " + parent + " for --out");
+        if (device < 0) throw new UserError("--device must be >= 0, got " + device);
+        Main.checked();
 
         String date = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), machine = RunEnvironment.capture().machine();
         String app = xclbin.getFileName().toString().replaceFirst("\\.xclbin$", "");
@@ -90,7 +93,7 @@ final class ProbeBandwidthCommand implements Callable<Integer> {
         try (Device d = XrtDevices.open(device, XrtBoard.xrtOptions(new XrtBoard.Options(xrtLib, xclbin, device)));
              BandwidthProbe probe = new BandwidthProbe(d, xclbin, mibPerPort * 1024L * 1024L)) {
             double empty = BandwidthProbe.median(probe.timeEmpty(2 * repeats));
-            try (ProgressBar bar = new ProgressBar(err, "probe-bandwidth " + app, grid.size())) {
+            try (Progress bar = Main.progress().start("probe-bandwidth " + app, grid.size(), "points")) {
                 for (BandwidthProbe.Point p : grid) {
                     double run = BandwidthProbe.median(probe.time(p, repeats));
                     rows.add(new BandwidthRow(date, machine, app, mhz, "read", p.ports(), p.burstBeats() * BandwidthRow.BEAT_BYTES,
