@@ -83,6 +83,7 @@ final class GenerateCommand implements Callable<Integer> {
         List<String> notices = new ArrayList<>();
         Gpt2Config config = modelOptions.config(notices);
         modelOptions.checkMaxSeq(config);
+        ModelOptions.checkIds(config, ids, "the prompt");
         backendOptions.check(config, modelOptions.maxSeq, false);
         int maxSeq = modelOptions.maxSeq;
         long total = (long) ids.length + maxNewTokens; // both may be near Integer.MAX_VALUE

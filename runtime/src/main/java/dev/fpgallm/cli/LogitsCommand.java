@@ -65,6 +65,7 @@ final class LogitsCommand implements Callable<Integer> {
         List<String> notices = new ArrayList<>();
         Gpt2Config config = modelOptions.config(notices);
         modelOptions.checkMaxSeq(config);
+        ModelOptions.checkIds(config, ids, input.ids != null ? "--ids" : "--text");
         if (ids.length > modelOptions.maxSeq)
             throw new UserError(ids.length + " tokens exceed --max-seq " + modelOptions.maxSeq);
         backendOptions.check(config, modelOptions.maxSeq, prefill);
