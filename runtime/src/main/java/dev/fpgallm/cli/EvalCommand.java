@@ -100,6 +100,8 @@ final class EvalCommand implements Callable<Integer> {
         if (maxTokens < 2) throw new UserError("--max-tokens must be at least 2");
         Corpus textCorpus = textCorpus(notices);
         Gpt2Config config = modelOptions.config(notices);
+        if (textCorpus != null)
+            for (int[] seq : textCorpus.sequences()) ModelOptions.checkIds(config, seq, "the text scored");
         int window = maxSeqOption.resolve(config);
         if (window < 2) throw new UserError("--max-seq must be at least 2 for perplexity");
         int step = stride == null ? Math.max(1, window / 2) : stride;

@@ -79,6 +79,7 @@ final class GenerateCommand implements Callable<Integer> {
         List<String> notices = new ArrayList<>();
         Gpt2Config config = modelOptions.config(notices);
         int maxSeq = maxSeqOption.resolve(config);
+        ModelOptions.checkIds(config, ids, "the prompt");
         backendOptions.check(config, maxSeq, false);
         long total = (long) ids.length + maxNewTokens; // both may be near Integer.MAX_VALUE
         if (total > maxSeq) {

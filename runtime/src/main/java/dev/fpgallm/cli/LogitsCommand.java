@@ -67,6 +67,7 @@ final class LogitsCommand implements Callable<Integer> {
         List<String> notices = new ArrayList<>();
         Gpt2Config config = modelOptions.config(notices);
         int maxSeq = maxSeqOption.resolve(config);
+        ModelOptions.checkIds(config, ids, this.ids != null ? "--ids" : "the prompt");
         if (ids.length > maxSeq)
             throw new UserError(ids.length + " tokens exceed --max-seq " + maxSeq);
         backendOptions.check(config, maxSeq, prefill);

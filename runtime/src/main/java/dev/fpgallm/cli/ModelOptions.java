@@ -31,8 +31,8 @@ public final class ModelOptions {
     /**
      * The model's shape, for checking options against it before anything slow: a preset's without creating its
      * weights, a folder's from its config.json; an ONNX graph is its own config, so it is imported here (and kept for
-     * {@link #load}). Notices go to {@code notices}, so that a bad option is still one line on stderr. Refuses a
-     * vocabulary smaller than GPT-2's tokenizer, whose ids every command feeds.
+     * {@link #load}). Notices go to {@code notices}, so that a bad option is still one line on stderr. A vocabulary
+     * smaller than GPT-2's tokenizer is fine as long as the ids fed stay inside it ({@link #checkIds}).
      */
     public Gpt2Config config(List<String> notices) {
         Optional<Gpt2Config> preset = source == null ? ModelStore.preset(model) : Optional.empty();
@@ -45,7 +45,6 @@ public final class ModelOptions {
                 c = weights.config();
             } else c = Gpt2Config.read(source.folder().resolve(CheckpointLoader.CONFIG)).withName(source.label());
         }
-        checkVocabulary(c);
         return c;
     }
 
@@ -56,17 +55,22 @@ public final class ModelOptions {
         return source.format() == ModelStore.Format.ONNX;
     }
 
-    private static void checkVocabulary(Gpt2Config c) {
-        if (c.vocabSize() < Gpt2Tokenizer.VOCAB_SIZE)
-            throw new UserError(c.name() + ": vocab_size " + c.vocabSize() + " is smaller than GPT-2's tokenizer ("
-                    + Gpt2Tokenizer.VOCAB_SIZE + " ids), which fpga-llm encodes every prompt with");
+    /**
+     * Every id the command will feed (a tokenized prompt or --ids) inside the model's vocabulary: a model with fewer
+     * ids than GPT-2's tokenizer (a reduced-vocabulary export) runs what fits and refuses the rest up front.
+     */
+    public static void checkIds(Gpt2Config c, int[] ids, String what) {
+        for (int id : ids)
+            if (id < 0 || id >= c.vocabSize())
+                throw new UserError(what + " holds token id " + id + ", outside " + c.name() + "'s vocabulary of "
+                        + c.vocabSize() + " ids" + (c.vocabSize() < Gpt2Tokenizer.VOCAB_SIZE
+                        ? " (smaller than GPT-2's tokenizer, " + Gpt2Tokenizer.VOCAB_SIZE + " ids)" : ""));
     }
 
     /** The weights (the ONNX import {@link #config} made, or loaded now); the caller owns them. */
     public Gpt2Weights load(Progress.Sink progress) {
         Gpt2Weights w = weights != null ? weights : ModelStore.load(source(progress));
         weights = null;
-        checkVocabulary(w.config());
         return w;
     }
 }

@@ -1,5 +1,6 @@
 package dev.fpgallm.engine;
 
+import dev.fpgallm.UserError;
 import dev.fpgallm.compiler.CompiledModel;
 import dev.fpgallm.model.Gpt2Weights;
 import java.lang.foreign.MemorySegment;
@@ -26,7 +27,7 @@ public final class Embedding {
         int d = weights.config().nEmbd(), vocab = weights.config().vocabSize();
         for (int r = 0; r < n; r++) {
             int token = tokens[from + r];
-            if (token < 0 || token >= vocab) throw new IllegalArgumentException("token id " + token + " outside the vocabulary");
+            if (token < 0 || token >= vocab) throw new UserError("token id " + token + " is outside the model's vocabulary of " + vocab + " ids");
             int pos = position + r;
             for (int i = 0; i < d; i++) rows[r * d + i] = weights.wte()[token * d + i] + weights.wpe()[pos * d + i];
         }

@@ -1,6 +1,7 @@
 package dev.fpgallm.onnx;
 
 import ai.onnxruntime.OrtSession;
+import dev.fpgallm.UserError;
 import dev.fpgallm.backend.Backend;
 import dev.fpgallm.backend.SequenceFullException;
 import dev.fpgallm.model.Gpt2Config;
@@ -132,7 +133,7 @@ public final class OrtBackend implements Backend {
         if (m == 0) throw new IllegalArgumentException("no tokens to feed");
         if (past + m > maxSeq) throw new SequenceFullException(past, m, maxSeq);
         for (int t : tokens)
-            if (t < 0 || t >= c.vocabSize()) throw new IllegalArgumentException("token id " + t + " outside the vocabulary");
+            if (t < 0 || t >= c.vocabSize()) throw new UserError("token id " + t + " is outside the model's vocabulary of " + c.vocabSize() + " ids");
         int[] all = Arrays.copyOf(history, past + m);
         System.arraycopy(tokens, 0, all, past, m);
         float[][] logits;

@@ -102,7 +102,7 @@ public final class ReferenceModel implements Backend {
         if (m == 0) throw new IllegalArgumentException("no tokens to feed");
         if (pos + m > maxSeq) throw new SequenceFullException(pos, m, maxSeq);
         for (int t : tokens)
-            if (t < 0 || t >= c.vocabSize()) throw new IllegalArgumentException("token id " + t + " outside the vocabulary");
+            if (t < 0 || t >= c.vocabSize()) throw new UserError("token id " + t + " is outside the model's vocabulary of " + c.vocabSize() + " ids");
 
         // token + position embeddings
         float[] x = new float[m * d];

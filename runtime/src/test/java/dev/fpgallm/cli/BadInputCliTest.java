@@ -152,7 +152,8 @@ class BadInputCliTest {
         assertEquals(0, ref.code(), "ref computes it faithfully: " + ref.err());
         Path vocab = copy("vocab");
         config(vocab, "vocab_size", 1000L);
-        generate(vocab, "ref").assertOneLineError("vocab_size 1000 is smaller than GPT-2's tokenizer (50257 ids)");
+        generate(vocab, "ref").assertOneLineError("the prompt holds token id 5303, outside vocab's vocabulary of 1000 ids "
+                + "(smaller than GPT-2's tokenizer, 50257 ids)");
     }
 
     @Test
