@@ -68,7 +68,7 @@ final class BenchCommand implements Callable<Integer> {
     @Mixin
     BackendSettings settings;
 
-    @Option(names = {"--backend", "--backends"}, paramLabel = "NAME[,NAME...]", split = ",", defaultValue = "emu,ref",
+    @Option(names = {"--backend", "--backends"}, paramLabel = "NAME", split = ",", defaultValue = "emu,ref",
             converter = BackendSettings.KindConverter.class,
             description = "Backends to compare under the same prompts (ref, emu, xrt, ort), repeated or comma-separated "
                     + "(--backends is the old spelling). Default: ${DEFAULT-VALUE}.")
@@ -78,13 +78,22 @@ final class BenchCommand implements Callable<Integer> {
             description = "Prompt lengths in tokens. Default: ${DEFAULT-VALUE}.")
     List<Integer> promptLens;
 
-    @Option(names = {"-n", "--max-new-tokens", "--gen"}, paramLabel = "N",
-            description = "Tokens generated per run, at least 2 (--gen is the old spelling). Default: ${DEFAULT-VALUE}.")
-    int gen = 32;
+    @Option(names = {"-n", "--max-new-tokens"}, paramLabel = "N",
+            description = "Tokens generated per run, at least 2 (--gen, the old spelling, still works). Default: 32.")
+    Integer maxNewTokens;
 
-    @Option(names = {"-r", "--repetitions", "--repeats"}, paramLabel = "N",
-            description = "Measured runs per prompt length (as llama-bench's -r). Default: ${DEFAULT-VALUE}.")
-    int repeats = 3;
+    @Option(names = "--gen", paramLabel = "N", hidden = true, description = "The old spelling of -n/--max-new-tokens.")
+    Integer legacyGen;
+
+    @Option(names = {"-r", "--repetitions"}, paramLabel = "N",
+            description = "Measured runs per prompt length, as llama-bench's -r (--repeats, the old spelling, still works). Default: 3.")
+    Integer repetitions;
+
+    @Option(names = "--repeats", paramLabel = "N", hidden = true, description = "The old spelling of -r/--repetitions.")
+    Integer legacyRepeats;
+
+    /** Tokens generated per run and measured runs per prompt length, as given in either spelling. */
+    private int gen, repeats;
 
     @Option(names = "--warmup", paramLabel = "N", description = "Unmeasured runs first, per prompt length. Default: ${DEFAULT-VALUE}.")
     int warmup = 1;
@@ -203,13 +212,15 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private void validate() {
+        gen = oneOf(maxNewTokens, legacyGen, 32, "-n/--max-new-tokens and --gen");
+        repeats = oneOf(repetitions, legacyRepeats, 3, "-r/--repetitions and --repeats");
         if (backends.isEmpty()) throw new UserError("--backend names no backend");
         if (backends.stream().distinct().count() != backends.size()) throw new UserError("--backend lists a backend twice");
         if (promptLens.isEmpty()) throw new UserError("--prompt-lens is empty");
         for (int p : promptLens) if (p < 1) throw new UserError("--prompt-lens must be positive, got " + p);
         if (gen < 2) throw new UserError("--max-new-tokens must be at least 2 (the first token comes from the prefill; "
                 + "latency is timed on the rest)");
-        if (repeats < 1 || repeats > MAX_RUNS) throw new UserError("--repeats must be in 1.." + MAX_RUNS + ", got " + repeats);
+        if (repeats < 1 || repeats > MAX_RUNS) throw new UserError("-r/--repetitions must be in 1.." + MAX_RUNS + ", got " + repeats);
         if (warmup < 0 || warmup > MAX_RUNS) throw new UserError("--warmup must be in 0.." + MAX_RUNS + ", got " + warmup);
         if (idleSeconds < 0) throw new UserError("--idle-seconds must be >= 0");
         if (subtractIdle && idleSeconds == 0) throw new UserError("--subtract-idle needs --idle-seconds");
@@ -229,6 +240,12 @@ final class BenchCommand implements Callable<Integer> {
             OutputPath.check(pngBeside(outs.getFirst()), "the plot beside --out");
             OutputPath.check(BenchPlot.svgBeside(pngBeside(outs.getFirst())), "the plot beside --out");
         }
+    }
+
+    /** An option given in its name or its old spelling (not both), else its default. */
+    private static int oneOf(Integer name, Integer oldSpelling, int byDefault, String both) {
+        if (name != null && oldSpelling != null) throw new UserError("give it once: " + both + " are the same option");
+        return name != null ? name : oldSpelling != null ? oldSpelling : byDefault;
     }
 
     private static void checkFolder(Path file, String option) {
@@ -297,7 +314,7 @@ final class BenchCommand implements Callable<Integer> {
         @Override
         public BenchFormat convert(String value) {
             return BenchFormat.named(value).orElseThrow(() ->
-                    new TypeConversionException("-o must be md, csv, json or jsonl, not '" + value + "'"));
+                    new TypeConversionException("must be md, csv, json or jsonl, not '" + value + "'"));
         }
     }
 
@@ -305,7 +322,7 @@ final class BenchCommand implements Callable<Integer> {
         @Override
         public Power convert(String value) {
             for (Power p : Power.values()) if (p.name().equalsIgnoreCase(value)) return p;
-            throw new TypeConversionException("--power must be auto or none, not '" + value + "'");
+            throw new TypeConversionException("must be auto or none, not '" + value + "'");
         }
     }
 

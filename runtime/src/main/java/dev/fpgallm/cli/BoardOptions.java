@@ -47,7 +47,7 @@ public final class BoardOptions {
         @Override
         public String convert(String value) {
             if (!BoardModel.BOARDS.contains(value))
-                throw new TypeConversionException("unknown --board '" + value + "'; boards are " + String.join(", ", BoardModel.BOARDS));
+                throw new TypeConversionException("unknown board '" + value + "'; boards are " + String.join(", ", BoardModel.BOARDS));
             return value;
         }
     }

@@ -103,7 +103,7 @@ public final class NpuOptions {
         @Override
         public Softmax convert(String value) {
             for (Softmax s : Softmax.values()) if (s.label().equals(value.toLowerCase(Locale.ROOT))) return s;
-            throw new TypeConversionException("unknown --softmax '" + value + "'; use exact or approx");
+            throw new TypeConversionException("unknown softmax '" + value + "'; use exact or approx");
         }
     }
 

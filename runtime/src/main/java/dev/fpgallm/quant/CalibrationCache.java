@@ -57,8 +57,8 @@ public final class CalibrationCache {
             }
         }
         ActivationRanges r;
-        try (Progress p = progress.start("calibrating activation scales on the FP32 reference (" + SEQUENCES + " x "
-                + LENGTH + " tokens; once per model)", SEQUENCES, "sequences")) {
+        try (Progress p = progress.start("calibrating activation scales on the FP32 reference, once per model", SEQUENCES,
+                "sequences of " + LENGTH + " tokens")) {
             r = Calibration.run(w, SEQUENCES, LENGTH, p::step);
         }
         String bad = r.firstNonFinite();
