@@ -65,8 +65,12 @@ final class ProbeBandwidthCommand implements Callable<Integer> {
     @Option(names = "--mib-per-port", defaultValue = "16", paramLabel = "N", description = "Buffer per port, in MiB (CMA). Default: ${DEFAULT-VALUE}.")
     int mibPerPort;
 
-    @Option(names = "--repeats", defaultValue = "5", paramLabel = "N", description = "Timed launches per point (median), after one untimed. Default: ${DEFAULT-VALUE}.")
-    int repeats;
+    @Option(names = {"-r", "--repetitions"}, paramLabel = "N",
+            description = "Timed launches per point (median), after one untimed (--repeats, the old spelling, still works). Default: 5.")
+    Integer repetitions;
+
+    @Option(names = "--repeats", paramLabel = "N", hidden = true, description = "The old spelling of -r/--repetitions.")
+    Integer legacyRepeats;
 
     @Option(names = "--xrt-lib", paramLabel = "PATH", description = "The XRT C library (see generate --help).")
     String xrtLib;
@@ -79,7 +83,10 @@ final class ProbeBandwidthCommand implements Callable<Integer> {
         PrintWriter stdout = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         double mhz = clock();
         List<BandwidthProbe.Point> grid = grid();
-        if (repeats < 1) throw new UserError("--repeats must be at least 1");
+        if (repetitions != null && legacyRepeats != null)
+            throw new UserError("give it once: -r/--repetitions and --repeats are the same option");
+        int repeats = repetitions != null ? repetitions : legacyRepeats != null ? legacyRepeats : 5;
+        if (repeats < 1) throw new UserError("-r/--repetitions must be at least 1");
         if (mibPerPort < 1) throw new UserError("--mib-per-port must be at least 1");
         if (!Files.isRegularFile(xclbin)) throw new UserError("no xclbin at " + xclbin);
         Path parent = out.toAbsolutePath().getParent();
