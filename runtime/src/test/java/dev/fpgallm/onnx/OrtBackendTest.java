@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.fpgallm.UserError;
 import dev.fpgallm.backend.Backend;
 import dev.fpgallm.backend.Backends;
 import dev.fpgallm.backend.SequenceFullException;
@@ -74,7 +75,7 @@ class OrtBackendTest {
             assertEquals(0, ort.position());
             float[] again = ort.prefill(Arrays.copyOf(t, 4));
             assertTrue(Arrays.equals(first, again), "same prompt after reset, same logits");
-            assertThrows(IllegalArgumentException.class, () -> ort.decode(Gpt2Config.GPT2_VOCAB));
+            assertThrows(UserError.class, () -> ort.decode(Gpt2Config.GPT2_VOCAB));
         }
     }
 
