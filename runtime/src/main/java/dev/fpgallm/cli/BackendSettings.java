@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.function.Consumer;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.TypeConversionException;
 
 /**
  * What every backend reads, whichever runs: the NPU's settings, XRT's, the threads, and the board predictions are for;
@@ -89,11 +88,7 @@ public final class BackendSettings {
     static final class KindConverter implements ITypeConverter<BackendKind> {
         @Override
         public BackendKind convert(String value) {
-            try {
-                return BackendKind.parse(value);
-            } catch (UserError e) {
-                throw new TypeConversionException(e.getMessage());
-            }
+            return NpuOptions.parsed(() -> BackendKind.parse(value));
         }
     }
 }

@@ -85,12 +85,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--gen", paramLabel = "N", hidden = true, description = "The old spelling of -n/--max-new-tokens.")
     Integer legacyGen;
 
-    @Option(names = {"-r", "--repetitions"}, paramLabel = "N",
-            description = "Measured runs per prompt length, as llama-bench's -r (--repeats, the old spelling, still works). Default: 3.")
-    Integer repetitions;
-
-    @Option(names = "--repeats", paramLabel = "N", hidden = true, description = "The old spelling of -r/--repetitions.")
-    Integer legacyRepeats;
+    /** Measured runs per prompt length (default 3). */
+    @Mixin
+    RepetitionsOption repetitions;
 
     /** Tokens generated per run and measured runs per prompt length, as given in either spelling. */
     private int gen, repeats;
@@ -212,8 +209,10 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private void validate() {
-        gen = oneOf(maxNewTokens, legacyGen, 32, "-n/--max-new-tokens and --gen");
-        repeats = oneOf(repetitions, legacyRepeats, 3, "-r/--repetitions and --repeats");
+        if (maxNewTokens != null && legacyGen != null)
+            throw new UserError("give it once: -n/--max-new-tokens and --gen are the same option");
+        gen = maxNewTokens != null ? maxNewTokens : legacyGen != null ? legacyGen : 32;
+        repeats = repetitions.resolve(3);
         if (backends.isEmpty()) throw new UserError("--backend names no backend");
         if (backends.stream().distinct().count() != backends.size()) throw new UserError("--backend lists a backend twice");
         if (promptLens.isEmpty()) throw new UserError("--prompt-lens is empty");
@@ -240,12 +239,6 @@ final class BenchCommand implements Callable<Integer> {
             OutputPath.check(pngBeside(outs.getFirst()), "the plot beside --out");
             OutputPath.check(BenchPlot.svgBeside(pngBeside(outs.getFirst())), "the plot beside --out");
         }
-    }
-
-    /** An option given in its name or its old spelling (not both), else its default. */
-    private static int oneOf(Integer name, Integer oldSpelling, int byDefault, String both) {
-        if (name != null && oldSpelling != null) throw new UserError("give it once: " + both + " are the same option");
-        return name != null ? name : oldSpelling != null ? oldSpelling : byDefault;
     }
 
     private static void checkFolder(Path file, String option) {

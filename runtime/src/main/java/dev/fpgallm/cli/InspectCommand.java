@@ -1,7 +1,6 @@
 package dev.fpgallm.cli;
 
 import dev.fpgallm.UserError;
-import dev.fpgallm.Progress;
 import dev.fpgallm.backend.BackendKind;
 import dev.fpgallm.backend.Backends;
 import dev.fpgallm.compiler.CompiledModel;

@@ -13,7 +13,6 @@ import dev.fpgallm.model.Gpt2Weights;
 import dev.fpgallm.tokenizer.Gpt2Tokenizer;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;

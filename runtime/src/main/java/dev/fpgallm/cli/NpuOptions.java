@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.TreeSet;
+import java.util.function.Supplier;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.TypeConversionException;
@@ -83,19 +84,19 @@ public final class NpuOptions {
         }
     }
 
-    /** A UserError from a parser, as picocli's conversion error (one line with the option's name). */
-    static TypeConversionException conversion(UserError e) {
-        return new TypeConversionException(e.getMessage());
+    /** A parser's value; its UserError as picocli's conversion error (one line naming the option). */
+    static <T> T parsed(Supplier<T> parser) {
+        try {
+            return parser.get();
+        } catch (UserError e) {
+            throw new TypeConversionException(e.getMessage());
+        }
     }
 
     static final class PrecisionConverter implements ITypeConverter<Precision> {
         @Override
         public Precision convert(String value) {
-            try {
-                return Precision.parse(value);
-            } catch (UserError e) {
-                throw conversion(e);
-            }
+            return parsed(() -> Precision.parse(value));
         }
     }
 
@@ -110,11 +111,7 @@ public final class NpuOptions {
     static final class Fp16Converter implements ITypeConverter<Fp16Spec> {
         @Override
         public Fp16Spec convert(String value) {
-            try {
-                return Fp16Spec.parse(value);
-            } catch (UserError e) {
-                throw conversion(e);
-            }
+            return parsed(() -> Fp16Spec.parse(value));
         }
     }
 }

@@ -23,6 +23,7 @@ import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -65,12 +66,9 @@ final class ProbeBandwidthCommand implements Callable<Integer> {
     @Option(names = "--mib-per-port", defaultValue = "16", paramLabel = "N", description = "Buffer per port, in MiB (CMA). Default: ${DEFAULT-VALUE}.")
     int mibPerPort;
 
-    @Option(names = {"-r", "--repetitions"}, paramLabel = "N",
-            description = "Timed launches per point (median), after one untimed (--repeats, the old spelling, still works). Default: 5.")
-    Integer repetitions;
-
-    @Option(names = "--repeats", paramLabel = "N", hidden = true, description = "The old spelling of -r/--repetitions.")
-    Integer legacyRepeats;
+    /** Timed launches per point (the median is kept), after one untimed; default 5. */
+    @Mixin
+    RepetitionsOption repetitions;
 
     @Option(names = "--xrt-lib", paramLabel = "PATH", description = "The XRT C library (see generate --help).")
     String xrtLib;
@@ -83,9 +81,7 @@ final class ProbeBandwidthCommand implements Callable<Integer> {
         PrintWriter stdout = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         double mhz = clock();
         List<BandwidthProbe.Point> grid = grid();
-        if (repetitions != null && legacyRepeats != null)
-            throw new UserError("give it once: -r/--repetitions and --repeats are the same option");
-        int repeats = repetitions != null ? repetitions : legacyRepeats != null ? legacyRepeats : 5;
+        int repeats = repetitions.resolve(5);
         if (repeats < 1) throw new UserError("-r/--repetitions must be at least 1");
         if (mibPerPort < 1) throw new UserError("--mib-per-port must be at least 1");
         if (!Files.isRegularFile(xclbin)) throw new UserError("no xclbin at " + xclbin);
