@@ -116,7 +116,7 @@ final class GenerateCommand implements Callable<Integer> {
             } else {
                 out.println(stream.finish());
                 out.println();
-                printStats(out, backend, weights, r, samples, usedSeed, settings);
+                printStats(out, backend, weights.config().name(), r, samples, usedSeed, settings);
             }
             out.flush();
         }
@@ -148,14 +148,17 @@ final class GenerateCommand implements Callable<Integer> {
         return v == Math.rint(v) && Math.abs(v) < 1e15 ? String.valueOf((long) v) : String.valueOf(v);
     }
 
-    private static void printStats(PrintWriter out, Backend backend, Gpt2Weights w, Generation.Result r,
-                                   boolean sampling, long seed, Sampler.Settings settings) {
-        out.printf(Locale.ROOT, "--- %s backend, %s (%s), %s%n", backend.name(), w.config().name(),
+    /** The metrics after the streamed text: how tokens were picked, prefill, latency per token, the predicted band. */
+    static void printStats(PrintWriter out, Backend backend, String model, Generation.Result r,
+                           boolean sampling, long seed, Sampler.Settings settings) {
+        out.printf(Locale.ROOT, "--- %s backend, %s (%s), %s%n", backend.name(), model,
                 backend.precision(), describe(sampling, seed, settings));
         out.printf(Locale.ROOT, "prompt tokens:                 %d%n", r.promptIds().length);
         out.printf(Locale.ROOT, "generated tokens:              %d%n", r.outputIds().length);
-        out.printf(Locale.ROOT, "prefill (time to first token): %.1f ms%s%n", r.prefillMillis(), r.coldStart() && jit(backend)
-                ? " (includes JIT warm-up: the process's first " + backend.name() + " prefill; bench's --warmup runs exclude it)" : "");
+        out.printf(Locale.ROOT, "prefill (time to first token): %.1f ms%n", r.prefillMillis());
+        if (r.coldStart() && jit(backend)) // on a line of its own: scripts read the figure at the end of the line above
+            out.println("                               includes JIT warm-up: the process's first " + backend.name()
+                    + " prefill (bench's --warmup runs exclude it)");
         if (Double.isNaN(r.latencyPerTokenMillis()))
             out.println("latency per generated token:   n/a (one token generated)");
         else

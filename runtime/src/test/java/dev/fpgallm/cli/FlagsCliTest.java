@@ -161,8 +161,8 @@ class FlagsCliTest {
         CliRunner inspect = ok("inspect", "-m", p128.toString());
         assertTrue(inspect.out().contains("max 128 positions"), inspect.out());
         assertTrue(inspect.out().contains("decode step at position 127"), inspect.out());
-        Map<String, Object> eval = Json.parseObject(ok("eval", "-m", p128.toString(), "--backend", "ref", "--sequences", "1",
-                "--json").out());
+        Map<String, Object> eval = Json.parseObject(ok("eval", "-m", p128.toString(), "--backend", "ref", "-p",
+                "The board reads each weight once per token. ".repeat(4), "--json").out());
         assertEquals(128L, eval.get("window"));
         CliRunner.run("generate", "-m", p128.toString(), "--max-seq", "256", "-p", "Hello")
                 .assertOneLineError("--max-seq 256 must be in 1..128 (the model's n_positions)");
