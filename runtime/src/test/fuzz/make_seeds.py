@@ -135,6 +135,19 @@ def main():
         "fp16": "generate\n--model\nm-null\n--fp16-layers\nauto:99999999999\nx",
         "help": "help\ngenerate",
         "probe-bandwidth": "probe-bandwidth\n--xclbin\nfile.txt\n--clock-mhz\n300\n--out\ndir/bw.csv\n--ports\n0,9",
+        # issue 15: llama.cpp's spellings, the sampler's new options, prompts from files, threads, inspect
+        "generate-short": "generate\n-m\ntiny\n-n\n4\n-s\n1\n-t\n1\n-p\nHello",
+        "generate-prompt-twice": "generate\n-m\nm-ok\n-f\nfile.txt\n-p\nHi\nthere",
+        "generate-min-p": "generate\n-m\ntiny\n--temp\n0.7\n--min-p\nNaN\n--repeat-penalty\n0\n--repeat-last-n\n-2\nhi",
+        "generate-threads": "generate\n-m\nm-pos16\n-t\n2147483647\n--max-seq\n16\n-p\nhi",
+        "bench-short": "bench\n-m\ntiny\n--backend\nref\n--backend\nort,emu\n-n\n2\n-r\n1\n-t\n1\n-o\njson",
+        "bench-both-spellings": "bench\n-m\ntiny\n-n\n4\n--gen\n4\n--repeats\n0",
+        "eval-prompt-file": "eval\n-m\nm-pos16\n--backend\nref\n-f\nfile.txt\n--corpus-seed\n3\n--stride\n-1",
+        "tokenize-file": "tokenize\n-f\nlink-null",
+        "logits-prompt": "logits\n-m\nm-ok\n-p\nHello\n--ids\n1\n--out\ndir/l.npy",
+        "inspect-position": "inspect\n-m\nm-ok\n--position\n2147483647\n--tokens\n2\n--board\nu250",
+        "inspect-onnx": "inspect\n-m\nx.onnx\n--summary\n--max-seq\n0",
+        "synth-seeds": "synth-model\n--preset\ntiny\n--seed\n1\n--weights-seed\n2\n--out\ndir/m",
     }
     for name, text in cli.items():
         put("cli", "CliFuzzTest", "commandLine", name, text)

@@ -16,18 +16,24 @@ import java.util.OptionalDouble;
  * the OS, the CPU, the threads the backends use, the RAM and the load average when the run started. Captured once
  * per run; bench writes it into every row, eval into its JSON.
  *
- * @param threads     threads the backends compute on (the emulator's workers, ONNX Runtime's intra-op threads, the
- *                    FP32 reference's parallel streams: one per core the JVM may use)
+ * @param threads     threads the backends compute on ({@code --threads}: the emulator's workers, ONNX Runtime's
+ *                    intra-op threads, the FP32 reference's threads; one per core the JVM may use by default)
  * @param loadAverage the 1-minute load average at the start (empty where the OS does not report one)
  */
 public record RunEnvironment(BuildInfo build, String host, String os, String arch, String cpu, int cores, int threads,
                              long ramBytes, String jdk, String onnxRuntime, OptionalDouble loadAverage) {
 
+    /** The machine now, its backends on one thread per core. */
     public static RunEnvironment capture() {
+        return capture(Runtime.getRuntime().availableProcessors());
+    }
+
+    /** The machine now, its backends on {@code threads} threads. */
+    public static RunEnvironment capture(int threads) {
         int cores = Runtime.getRuntime().availableProcessors();
         double load = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
         return new RunEnvironment(BuildInfo.current(), hostName(), System.getProperty("os.name") + " " + System.getProperty("os.version"),
-                System.getProperty("os.arch"), cpuModel(), cores, cores, totalRam(),
+                System.getProperty("os.arch"), cpuModel(), cores, threads, totalRam(),
                 System.getProperty("java.vendor") + " " + Runtime.version(), onnxRuntimeVersion(),
                 load < 0 ? OptionalDouble.empty() : OptionalDouble.of(load));
     }

@@ -1,6 +1,6 @@
 package dev.fpgallm.backend;
 
-import dev.fpgallm.UserError;
+import dev.fpgallm.Progress;
 import dev.fpgallm.compiler.CompiledModel;
 import dev.fpgallm.compiler.NpuCompiler;
 import dev.fpgallm.emu.EmulatedDevice;
@@ -12,12 +12,13 @@ import dev.fpgallm.quant.CalibrationCache;
 import dev.fpgallm.quant.Precision;
 import dev.fpgallm.onnx.OrtBackend;
 import dev.fpgallm.reference.ReferenceModel;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
 
 /** Opens a backend by its CLI name. */
 public final class Backends {
-    public static final List<String> NAMES = List.of("ref", "emu", "xrt", "ort");
+    public static final List<String> NAMES = Arrays.stream(BackendKind.values()).map(BackendKind::id).toList();
 
     private Backends() {
     }
@@ -29,25 +30,25 @@ public final class Backends {
      * @param precision    NPU activation precision (emu, xrt)
      * @param exactSoftmax NPU softmax mode (emu, xrt): exact or the approximate fast path
      * @param allLogits    the NPU program computes logits for every prefill row ({@code logits --prefill})
-     * @param notice       one-line notices (calibration, ...) for stderr
+     * @param progress     one-line notices and the progress of long steps (calibration, ...), for stderr
      * @param board        XRT library, xclbin and device (xrt)
      * @param fp16Layers   layers the NPU backends leave to FP16 on the host (docs/quantization.md)
      * @param boardModel   the board the NPU backends' predictions are for (emu, xrt; --board, --board-calibration)
+     * @param threads      threads to compute on ({@code --threads}): the emulator's workers, the FP32 reference's
+     *                     threads, ONNX Runtime's intra-op threads
      */
     public record Options(int maxSeq, Precision precision, boolean exactSoftmax, boolean allLogits,
-                          Consumer<String> notice, XrtBoard.Options board, List<Integer> fp16Layers, BoardModel boardModel) {
+                          Progress.Sink progress, XrtBoard.Options board, List<Integer> fp16Layers, BoardModel boardModel,
+                          int threads) {
         public Options {
             fp16Layers = List.copyOf(fp16Layers);
-        }
-
-        public Options(int maxSeq, Precision precision, boolean exactSoftmax, boolean allLogits, Consumer<String> notice,
-                       XrtBoard.Options board, List<Integer> fp16Layers) {
-            this(maxSeq, precision, exactSoftmax, allLogits, notice, board, fp16Layers, BoardModel.kv260());
+            if (threads < 1) throw new IllegalArgumentException("threads " + threads + " < 1");
         }
 
         public Options(int maxSeq, Precision precision, boolean exactSoftmax, boolean allLogits, Consumer<String> notice,
                        XrtBoard.Options board) {
-            this(maxSeq, precision, exactSoftmax, allLogits, notice, board, List.of());
+            this(maxSeq, precision, exactSoftmax, allLogits, Progress.Sink.lines(notice), board, List.of(),
+                    BoardModel.kv260(), Runtime.getRuntime().availableProcessors());
         }
 
         public Options(int maxSeq, Precision precision, boolean exactSoftmax, boolean allLogits, Consumer<String> notice) {
@@ -58,51 +59,63 @@ public final class Backends {
             this(maxSeq, Precision.W8A16, false, false, s -> { });
         }
 
+        /** One-line notices (the progress sink's notes). */
+        public Consumer<String> notice() {
+            return progress::note;
+        }
+
         public Options withMaxSeq(int n) {
-            return new Options(n, precision, exactSoftmax, allLogits, notice, board, fp16Layers, boardModel);
+            return new Options(n, precision, exactSoftmax, allLogits, progress, board, fp16Layers, boardModel, threads);
         }
 
         public Options withAllLogits(boolean all) {
-            return new Options(maxSeq, precision, exactSoftmax, all, notice, board, fp16Layers, boardModel);
+            return new Options(maxSeq, precision, exactSoftmax, all, progress, board, fp16Layers, boardModel, threads);
         }
 
         public Options withFp16Layers(List<Integer> layers) {
-            return new Options(maxSeq, precision, exactSoftmax, allLogits, notice, board, layers, boardModel);
+            return new Options(maxSeq, precision, exactSoftmax, allLogits, progress, board, layers, boardModel, threads);
         }
 
         public Options withBoardModel(BoardModel b) {
-            return new Options(maxSeq, precision, exactSoftmax, allLogits, notice, board, fp16Layers, b);
+            return new Options(maxSeq, precision, exactSoftmax, allLogits, progress, board, fp16Layers, b, threads);
+        }
+
+        public Options withThreads(int n) {
+            return new Options(maxSeq, precision, exactSoftmax, allLogits, progress, board, fp16Layers, boardModel, n);
         }
     }
 
     /** Fails fast on an unknown name, before any model is loaded. */
     public static void check(String name) {
-        if (!NAMES.contains(name))
-            throw new UserError("unknown backend '" + name + "'; backends are " + String.join(", ", NAMES));
+        BackendKind.parse(name);
     }
 
     public static Backend open(String name, Gpt2Weights weights, Options options) {
-        check(name);
-        return switch (name) {
-            case "ref" -> new ReferenceModel(weights, options.maxSeq());
-            case "emu" -> {
+        return open(BackendKind.parse(name), weights, options);
+    }
+
+    public static Backend open(BackendKind kind, Gpt2Weights weights, Options options) {
+        return switch (kind) {
+            case REF -> new ReferenceModel(weights, options.maxSeq(), options.threads());
+            case EMU -> {
                 CompiledModel model = compile(weights, options);
-                yield new NpuEngine("emu", EmulatedDevice.strict(), true, model, weights, options.exactSoftmax(),
-                        options.boardModel());
+                // the emulator's workers are --threads; its own cycle model is the KV260's (the engine predicts for
+                // options.boardModel())
+                yield new NpuEngine("emu", new EmulatedDevice(true, options.threads(), BoardModel.kv260()), true, model,
+                        weights, options.exactSoftmax(), options.boardModel());
             }
-            case "xrt" -> {
+            case XRT -> {
                 CompiledModel model = compile(weights, options);
                 yield XrtBoard.engine(model, weights, options.exactSoftmax(), options.board(), options.notice(),
                         options.boardModel());
             }
-            case "ort" -> OrtBackend.open(weights, options.maxSeq());
-            default -> throw new IllegalStateException(name);
+            case ORT -> OrtBackend.open(weights, options.maxSeq(), options.threads());
         };
     }
 
     /** Calibrates (or reuses the cached calibration), quantizes and compiles for the NPU. */
     public static CompiledModel compile(Gpt2Weights weights, Options options) {
-        ActivationScales scales = ActivationScales.from(CalibrationCache.ranges(weights, options.notice()),
+        ActivationScales scales = ActivationScales.from(CalibrationCache.ranges(weights, options.progress()),
                 options.precision());
         return NpuCompiler.compile(weights, scales,
                 new NpuCompiler.Options(options.maxSeq(), options.maxSeq(), options.allLogits(), options.fp16Layers()));

@@ -2,7 +2,9 @@ package dev.fpgallm.cli;
 
 import dev.fpgallm.UserError;
 import dev.fpgallm.backend.Backend;
+import dev.fpgallm.backend.BackendKind;
 import dev.fpgallm.backend.Backends;
+import dev.fpgallm.Progress;
 import dev.fpgallm.RunEnvironment;
 import dev.fpgallm.bench.BenchFormat;
 import dev.fpgallm.bench.BenchPlot;
@@ -34,6 +36,8 @@ import java.util.Map;
 import java.util.OptionalDouble;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -58,31 +62,42 @@ final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
     @Mixin
+    ModelOptions modelOptions;
+    @Mixin
     BoardOptions boardOptions;
+    @Mixin
+    BackendSettings settings;
 
-    @Option(names = "--model", paramLabel = "DIR|PRESET", description = "A Hugging Face GPT-2 folder or a preset (tiny, distilgpt2, gpt2). Default: synthetic distilgpt2.")
-    String model;
+    @Option(names = {"--backend", "--backends"}, paramLabel = "NAME", split = ",", defaultValue = "emu,ref",
+            converter = BackendSettings.KindConverter.class,
+            description = "Backends to compare under the same prompts (ref, emu, xrt, ort), repeated or comma-separated "
+                    + "(--backends is the old spelling). Default: ${DEFAULT-VALUE}.")
+    List<BackendKind> backends;
 
-    @Option(names = {"--backends", "--backend"}, paramLabel = "LIST", defaultValue = "emu,ref", split = ",",
-            description = "Backends to compare under the same prompts (ref, emu, xrt, ort). Default: ${DEFAULT-VALUE}.")
-    List<String> backends;
-
-    @Option(names = "--prompt-lens", paramLabel = "LIST", defaultValue = "32,64,128,256", split = ",",
+    @Option(names = "--prompt-lens", paramLabel = "LIST", split = ",", defaultValue = "32,64,128,256",
             description = "Prompt lengths in tokens. Default: ${DEFAULT-VALUE}.")
     List<Integer> promptLens;
 
-    @Option(names = "--gen", paramLabel = "N", defaultValue = "32", description = "Tokens generated per run (at least 2). Default: ${DEFAULT-VALUE}.")
-    int gen;
+    @Option(names = {"-n", "--max-new-tokens"}, paramLabel = "N",
+            description = "Tokens generated per run, at least 2 (--gen, the old spelling, still works). Default: 32.")
+    Integer maxNewTokens;
 
-    @Option(names = "--repeats", paramLabel = "N", defaultValue = "3", description = "Measured runs per prompt length (medians over them). Default: ${DEFAULT-VALUE}.")
-    int repeats;
+    @Option(names = "--gen", paramLabel = "N", hidden = true, description = "The old spelling of -n/--max-new-tokens.")
+    Integer legacyGen;
 
-    @Option(names = "--warmup", paramLabel = "N", defaultValue = "1", description = "Unmeasured runs first, per prompt length. Default: ${DEFAULT-VALUE}.")
-    int warmup;
+    /** Measured runs per prompt length (default 3). */
+    @Mixin
+    RepetitionsOption repetitions;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "md|csv|json|jsonl", defaultValue = "md",
-            description = "What stdout gets: a markdown table, the CSV, a JSON array or JSON lines. Default: ${DEFAULT-VALUE}.")
-    String output;
+    /** Tokens generated per run and measured runs per prompt length, as given in either spelling. */
+    private int gen, repeats;
+
+    @Option(names = "--warmup", paramLabel = "N", description = "Unmeasured runs first, per prompt length. Default: ${DEFAULT-VALUE}.")
+    int warmup = 1;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "md|csv|json|jsonl", converter = FormatConverter.class,
+            description = "What stdout gets: a markdown table, the CSV, a JSON array or JSON lines. Default: md.")
+    BenchFormat output = BenchFormat.MD;
 
     @Option(names = "--out", paramLabel = "FILE", description = "Also write the results to FILE, as its extension says "
             + "(.csv, .json, .jsonl, .md); may be given more than once.")
@@ -91,24 +106,6 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--plot", paramLabel = "FILE.png", description = "Write the plot here and the SVG beside it (default: beside the first --out).")
     Path plot;
 
-    @Option(names = "--precision", paramLabel = "P", defaultValue = "w8a16", description = "NPU backends: w8a16 or w8a8. Default: ${DEFAULT-VALUE}.")
-    String precision;
-
-    @Option(names = "--softmax", paramLabel = "MODE", defaultValue = "approx", description = "NPU backends: approx or exact. Default: ${DEFAULT-VALUE}.")
-    String softmax;
-
-    @Option(names = "--fp16-layers", paramLabel = "LIST", defaultValue = "none", description = "NPU backends: FP16 fallback layers (none, 0,5, all, auto[:N]). Default: ${DEFAULT-VALUE}.")
-    String fp16Layers;
-
-    @Option(names = "--xrt-lib", paramLabel = "PATH", description = "xrt: the XRT C library (see generate --help).")
-    String xrtLib;
-
-    @Option(names = "--xclbin", paramLabel = "PATH", description = "xrt: the xclbin (see generate --help).")
-    Path xclbin;
-
-    @Option(names = "--device", paramLabel = "N", defaultValue = "0", description = "xrt: the XRT device index.")
-    int device;
-
     @Option(names = "--idle-seconds", paramLabel = "S", defaultValue = "0",
             description = "Measure idle power for S seconds first (idle_power_w). Default: ${DEFAULT-VALUE} (not measured).")
     int idleSeconds;
@@ -116,9 +113,12 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--subtract-idle", description = "energy_per_token_j counts only the power above the idle baseline (needs --idle-seconds).")
     boolean subtractIdle;
 
-    @Option(names = "--power", paramLabel = "auto|none", defaultValue = "auto",
-            description = "auto: the INA260 (hwmon) if present, else RAPL if readable, else n/a; none: do not read power. Default: ${DEFAULT-VALUE}.")
-    String power;
+    /** Where power comes from. */
+    enum Power { AUTO, NONE }
+
+    @Option(names = "--power", paramLabel = "auto|none", converter = PowerConverter.class,
+            description = "auto: the INA260 (hwmon) if present, else RAPL if readable, else n/a; none: do not read power. Default: auto.")
+    Power power = Power.AUTO;
 
     @Option(names = "--power-interval-ms", paramLabel = "MS", defaultValue = "50", description = "Power sampling period. Default: ${DEFAULT-VALUE}.")
     int powerIntervalMs;
@@ -137,28 +137,27 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter stdout = spec.commandLine().getOut(), err = spec.commandLine().getErr();
+        settings.board = boardOptions;
         validate();
-        ModelOptions modelOptions = new ModelOptions();
-        modelOptions.model = model;
         List<String> notices = new ArrayList<>();
         Gpt2Config config = modelOptions.config(notices);
-        backendOptions("emu").check(config);
         long positions = (long) java.util.Collections.max(promptLens) + gen; // no int overflow on user numbers
         if (positions > config.nPositions())
-            throw new UserError("the longest prompt + --gen = " + positions + " positions exceeds the model's n_positions "
-                    + config.nPositions());
-        for (String name : backends) backendOptions(name).check(config, (int) positions, false);
-        if (quality && backends.stream().anyMatch(b -> !b.equals("ref")))
+            throw new UserError("the longest prompt + --max-new-tokens = " + positions + " positions exceeds the model's "
+                    + "n_positions " + config.nPositions());
+        for (BackendKind b : backends) settings.check(b, config, (int) positions, false);
+        if (quality && backends.stream().anyMatch(b -> b != BackendKind.REF))
             EvalCommand.checkReferenceMemory((long) qualitySequences * (Math.min(QUALITY_WINDOW, config.nPositions()) - 1),
                     config.vocabSize(), "--quality-sequences x " + (QUALITY_WINDOW - 1));
         Main.checked();
-        RunEnvironment env = RunEnvironment.capture();
-        Benchmark.Settings settings = new Benchmark.Settings(promptLens, gen, repeats, warmup, config.name(), env);
+        RunEnvironment env = RunEnvironment.capture(settings.threads.threads);
+        Benchmark.Settings bench = new Benchmark.Settings(promptLens, gen, repeats, warmup, config.name(), env);
         notices.forEach(err::println);
         env.loadWarning().ifPresent(err::println);
-        Gpt2Weights w = loadModel(modelOptions, err);
+        Progress.Sink progress = Main.progress();
+        Gpt2Weights w = modelOptions.load(progress);
 
-        PowerMeter meter = power.equals("none") ? PowerMeter.NONE
+        PowerMeter meter = power == Power.NONE ? PowerMeter.NONE
                 : PowerMeter.detect(sysfsRoot, Duration.ofMillis(powerIntervalMs));
         err.println("power: " + (meter == PowerMeter.NONE ? "no readable sensor (power and energy cells say n/a)" : meter.source()));
         OptionalDouble idle = OptionalDouble.empty();
@@ -170,32 +169,32 @@ final class BenchCommand implements Callable<Integer> {
             idle = m.stop();
         }
 
-        Benchmark bench = new Benchmark(settings, meter, idle, subtractIdle, System::nanoTime, Clock.systemUTC());
-        Map<String, Backends.Options> options = new LinkedHashMap<>();
+        Benchmark benchmark = new Benchmark(bench, meter, idle, subtractIdle, System::nanoTime, Clock.systemUTC());
+        Map<BackendKind, Backends.Options> options = new LinkedHashMap<>();
         List<BenchRow> rows = new ArrayList<>();
         List<Backend> opened = new ArrayList<>();
         List<String> bands = new ArrayList<>();
         try {
             // all opened first: a backend this build or machine lacks fails before minutes of measuring
-            for (String name : backends) {
-                Backends.Options o = backendOptions(name).options(w, settings.maxSeq(), err, false);
-                options.put(name, o);
-                opened.add(Backends.open(name, w, o));
+            for (BackendKind kind : backends) {
+                Backends.Options o = settings.options(kind, w, bench.maxSeq(), progress, false);
+                options.put(kind, o);
+                opened.add(Backends.open(kind, w, o));
             }
             for (Backend b : opened) {
-                try (ProgressBar bar = new ProgressBar(err, "bench " + b.name() + " " + b.precision(), settings.tokens())) {
-                    rows.addAll(bench.run(b, bar::step));
+                try (Progress p = progress.start("bench " + b.name() + " " + b.precision(), bench.tokens(), "tokens")) {
+                    rows.addAll(benchmark.run(b, p::step));
                 }
-                if (b instanceof NpuEngine e) bands.add(band(e, settings.maxSeq() - 1));
+                if (b instanceof NpuEngine e) bands.add(band(e, bench.maxSeq() - 1));
             }
         } finally {
             for (Backend b : opened) b.close();
         }
-        rows = withQuality(rows, w, options, err);
+        rows = withQuality(rows, w, options, progress);
 
-        stdout.print(BenchFormat.named(output).orElseThrow().render(rows));
+        stdout.print(output.render(rows));
         // the predicted band per NPU backend: with the table on stdout, notices elsewhere (JSON/CSV stay parseable)
-        bands.forEach((output.equals("md") ? stdout : err)::println);
+        bands.forEach((output == BenchFormat.MD ? stdout : err)::println);
         stdout.flush();
         for (Path file : outs) {
             AtomicWrite.replace(file, BenchFormat.of(file).orElseThrow().render(rows).getBytes(StandardCharsets.UTF_8));
@@ -209,28 +208,24 @@ final class BenchCommand implements Callable<Integer> {
         return Main.EXIT_OK;
     }
 
-    /** Loads --model; the KV-cache length is the benchmark's own (checked by the caller), not --max-seq's. */
-    private static Gpt2Weights loadModel(ModelOptions modelOptions, PrintWriter err) {
-        modelOptions.maxSeq = 1;
-        return modelOptions.load(err);
-    }
-
     private void validate() {
-        if (backends.isEmpty()) throw new UserError("--backends is empty");
-        for (String b : backends) Backends.check(b);
-        if (backends.stream().distinct().count() != backends.size()) throw new UserError("--backends lists a backend twice");
+        if (maxNewTokens != null && legacyGen != null)
+            throw new UserError("give it once: -n/--max-new-tokens and --gen are the same option");
+        gen = maxNewTokens != null ? maxNewTokens : legacyGen != null ? legacyGen : 32;
+        repeats = repetitions.resolve(3);
+        if (backends.isEmpty()) throw new UserError("--backend names no backend");
+        if (backends.stream().distinct().count() != backends.size()) throw new UserError("--backend lists a backend twice");
         if (promptLens.isEmpty()) throw new UserError("--prompt-lens is empty");
         for (int p : promptLens) if (p < 1) throw new UserError("--prompt-lens must be positive, got " + p);
-        if (gen < 2) throw new UserError("--gen must be at least 2 (the first token comes from the prefill; latency is timed on the rest)");
-        if (repeats < 1 || repeats > MAX_RUNS) throw new UserError("--repeats must be in 1.." + MAX_RUNS + ", got " + repeats);
+        if (gen < 2) throw new UserError("--max-new-tokens must be at least 2 (the first token comes from the prefill; "
+                + "latency is timed on the rest)");
+        if (repeats < 1 || repeats > MAX_RUNS) throw new UserError("-r/--repetitions must be in 1.." + MAX_RUNS + ", got " + repeats);
         if (warmup < 0 || warmup > MAX_RUNS) throw new UserError("--warmup must be in 0.." + MAX_RUNS + ", got " + warmup);
         if (idleSeconds < 0) throw new UserError("--idle-seconds must be >= 0");
         if (subtractIdle && idleSeconds == 0) throw new UserError("--subtract-idle needs --idle-seconds");
-        if (!power.equals("auto") && !power.equals("none")) throw new UserError("--power must be auto or none");
         if (powerIntervalMs < 1) throw new UserError("--power-interval-ms must be at least 1");
         if (qualitySequences < 1) throw new UserError("--quality-sequences must be at least 1");
-        if (BenchFormat.named(output).isEmpty()) throw new UserError("-o must be md, csv, json or jsonl, not '" + output + "'");
-        backendOptions("emu").check();
+        settings.check();
         for (Path out : outs) {
             if (BenchFormat.of(out).isEmpty()) throw new UserError("--out " + out + ": name a .csv, .json, .jsonl or .md file");
             checkFolder(out, "--out");
@@ -259,62 +254,69 @@ final class BenchCommand implements Callable<Integer> {
         return csv.resolveSibling((dot > 0 ? name.substring(0, dot) : name) + ".png");
     }
 
-    private BackendOptions backendOptions(String name) {
-        BackendOptions b = new BackendOptions();
-        b.backend = name;
-        b.precision = precision;
-        b.softmax = softmax;
-        b.fp16Layers = name.equals("emu") || name.equals("xrt") ? fp16Layers : "none";
-        b.xrtLib = xrtLib;
-        b.xclbin = xclbin;
-        b.device = device;
-        b.board = boardOptions;
-        return b;
-    }
-
     /**
      * quality_drop_pct per backend, with --quality: 0 for ref (it is the FP32 baseline), measured against ref for the
      * others on the corpus `fpga-llm eval` samples by default (same seed, same numbers), or read from the cache.
      */
-    private List<BenchRow> withQuality(List<BenchRow> rows, Gpt2Weights w, Map<String, Backends.Options> options, PrintWriter err) {
+    private List<BenchRow> withQuality(List<BenchRow> rows, Gpt2Weights w, Map<BackendKind, Backends.Options> options,
+                                       Progress.Sink progress) {
         if (!quality) return rows;
         QualityCache cache = QualityCache.inHome();
-        cache.unavailable().ifPresent(why -> err.println("quality: not cached, " + why));
+        cache.unavailable().ifPresent(why -> progress.note("quality: not cached, " + why));
         String weights = CalibrationCache.fingerprint(w);
         Map<String, OptionalDouble> drop = new LinkedHashMap<>();
+        int threads = settings.threads.threads;
         Evaluation reference = null;
         int window = Math.min(QUALITY_WINDOW, w.config().nPositions());
-        for (String name : backends) {
-            if (name.equals("ref")) {
+        for (BackendKind kind : backends) {
+            String name = kind.id();
+            if (kind == BackendKind.REF) {
                 drop.put(name, OptionalDouble.of(0));
                 continue;
             }
             BenchRow measured = rows.stream().filter(r -> r.backend().equals(name)).findFirst().orElseThrow();
             QualityCache.Key key = new QualityCache.Key(weights, w.config().name(), name, measured.precision(),
                     measured.softmaxMode(), qualitySequences, window, 0);
-            OptionalDouble cached = cache.read(key, err::println);
+            OptionalDouble cached = cache.read(key, progress::note);
             if (cached.isPresent()) {
-                err.println("quality: " + name + " from the cache (" + cache.file(key) + ")");
+                progress.note("quality: " + name + " from the cache (" + cache.file(key) + ")");
                 drop.put(name, cached);
                 continue;
             }
             if (reference == null) {
                 Corpus corpus;
-                try (ProgressBar bar = new ProgressBar(err, "quality: sampling the corpus from the FP32 model", (long) qualitySequences * (window - 1))) {
-                    corpus = Corpus.sampled(w, qualitySequences, window, 0, bar::step);
+                try (Progress p = progress.start("quality: sampling the corpus from the FP32 model",
+                        (long) qualitySequences * (window - 1), "tokens")) {
+                    corpus = Corpus.sampled(w, qualitySequences, window, 0, p::step);
                 }
-                try (ReferenceModel ref = new ReferenceModel(w, window);
-                     ProgressBar bar = new ProgressBar(err, "quality: FP32 reference", Evaluation.windowCount(corpus, window, window / 2))) {
-                    reference = Evaluation.reference(ref, corpus, window, window / 2, bar::step);
+                try (ReferenceModel ref = new ReferenceModel(w, window, threads);
+                     Progress p = progress.start("quality: FP32 reference", Evaluation.tokenCount(corpus, window, window / 2), "tokens")) {
+                    reference = Evaluation.reference(ref, corpus, window, window / 2, p::advance);
                 }
             }
-            try (ProgressBar bar = new ProgressBar(err, "quality: " + name, reference.windowCount())) {
-                double pct = Sweep.measure(w, reference, name, options.get(name), "", bar::step).quality().dropPercent();
-                cache.write(key, pct, err::println);
+            try (Progress p = progress.start("quality: " + name, reference.windowCount(), "windows")) {
+                double pct = Sweep.measure(w, reference, name, options.get(kind), "", p::step).quality().dropPercent();
+                cache.write(key, pct, progress::note);
                 drop.put(name, OptionalDouble.of(pct));
             }
         }
         return rows.stream().map(r -> r.withQuality(drop.get(r.backend()))).toList();
+    }
+
+    static final class FormatConverter implements ITypeConverter<BenchFormat> {
+        @Override
+        public BenchFormat convert(String value) {
+            return BenchFormat.named(value).orElseThrow(() ->
+                    new TypeConversionException("must be md, csv, json or jsonl, not '" + value + "'"));
+        }
+    }
+
+    static final class PowerConverter implements ITypeConverter<Power> {
+        @Override
+        public Power convert(String value) {
+            for (Power p : Power.values()) if (p.name().equalsIgnoreCase(value)) return p;
+            throw new TypeConversionException("must be auto or none, not '" + value + "'");
+        }
     }
 
     /** The predicted band of a backend's decode step at the last position the benchmark fills. */

@@ -5,7 +5,9 @@ import dev.fpgallm.board.BoardCalibration;
 import dev.fpgallm.npu.BoardModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.TypeConversionException;
 
 /**
  * --board and --board-calibration, for every command that prints a prediction (inspect, generate, bench, eval):
@@ -13,7 +15,7 @@ import picocli.CommandLine.Option;
  * assumed ones.
  */
 public final class BoardOptions {
-    @Option(names = "--board", paramLabel = "kv260|u250", defaultValue = "kv260",
+    @Option(names = "--board", paramLabel = "kv260|u250", converter = BoardConverter.class,
             description = "The board predictions are for: kv260 (K26 SOM, 200 MHz) or u250 (Alveo U250: the same kernel "
                     + "and 128-bit ports at 300 MHz on four DDR4 banks; docs/board.md). Default: ${DEFAULT-VALUE}.")
     String board = "kv260";
@@ -27,11 +29,9 @@ public final class BoardOptions {
 
     private BoardModel model;
 
-    /** The board model, checked once: an unknown board or a file that does not cover the kernel is a UserError. */
+    /** The board model, checked once: a file that does not cover the kernel is a UserError. */
     public BoardModel model() {
         if (model == null) {
-            if (!BoardModel.BOARDS.contains(board))
-                throw new UserError("unknown --board '" + board + "'; boards are " + String.join(", ", BoardModel.BOARDS));
             BoardModel m = BoardModel.named(board);
             if (calibration != null) {
                 if (!Files.isRegularFile(calibration)) throw new UserError("--board-calibration: no file " + calibration);
@@ -40,5 +40,15 @@ public final class BoardOptions {
             model = m;
         }
         return model;
+    }
+
+    /** --board's values: the boards the cycle model knows. */
+    static final class BoardConverter implements ITypeConverter<String> {
+        @Override
+        public String convert(String value) {
+            if (!BoardModel.BOARDS.contains(value))
+                throw new TypeConversionException("unknown board '" + value + "'; boards are " + String.join(", ", BoardModel.BOARDS));
+            return value;
+        }
     }
 }

@@ -17,7 +17,9 @@ final class DetokenizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        spec.commandLine().getOut().println(Gpt2Tokenizer.gpt2().decode(Gpt2Tokenizer.parseIds(ids)));
+        int[] tokens = Gpt2Tokenizer.parseIds(ids);
+        Main.checked();
+        spec.commandLine().getOut().println(Gpt2Tokenizer.gpt2().decode(tokens));
         return Main.EXIT_OK;
     }
 }

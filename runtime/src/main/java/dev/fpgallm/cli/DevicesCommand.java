@@ -24,6 +24,7 @@ final class DevicesCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         XrtOptions options = XrtBoard.xrtOptions(new XrtBoard.Options(xrtLib, null, 0));
+        Main.checked();
         XrtDevices.Listing listing;
         try {
             listing = XrtDevices.probe(options);

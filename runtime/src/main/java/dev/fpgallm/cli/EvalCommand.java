@@ -1,5 +1,6 @@
 package dev.fpgallm.cli;
 
+import dev.fpgallm.Progress;
 import dev.fpgallm.RunEnvironment;
 import dev.fpgallm.UserError;
 import dev.fpgallm.backend.Backend;
@@ -8,19 +9,15 @@ import dev.fpgallm.eval.Corpus;
 import dev.fpgallm.eval.Evaluation;
 import dev.fpgallm.eval.LayerSensitivity;
 import dev.fpgallm.eval.Sweep;
-import dev.fpgallm.io.AtomicWrite;
 import dev.fpgallm.json.Json;
 import dev.fpgallm.model.Gpt2Config;
 import dev.fpgallm.model.Gpt2Weights;
 import dev.fpgallm.model.ModelStore;
 import dev.fpgallm.npu.Band;
-import dev.fpgallm.npu.BoardModel;
 import dev.fpgallm.quant.Precision;
 import dev.fpgallm.reference.ReferenceModel;
 import java.io.PrintWriter;
-import java.io.IOException;
 import java.io.Writer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -39,7 +36,8 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = {"Quality of a configuration against the FP32 reference: perplexity (sliding window of --max-seq "
                 + "tokens), quality_drop_pct, top-1 agreement, mean logit cosine and KL.",
-                "Without --text the corpus is sampled from the FP32 model itself. --sweep measures the spec's "
+                "The text scored is -f FILE (as llama-perplexity's -f) or -p TEXT; without either, sequences sampled from "
+                        + "the FP32 model itself (--sequences, --corpus-seed). --sweep measures the spec's "
                         + "section-9 trade-off table (precision, softmax, FP16 fallback) with the cycle model's "
                         + "predicted KV260 tokens/s (a band)."})
 final class EvalCommand implements Callable<Integer> {
@@ -48,26 +46,33 @@ final class EvalCommand implements Callable<Integer> {
     @Mixin
     ModelOptions modelOptions;
     @Mixin
+    MaxSeqOption maxSeqOption;
+    @Mixin
     BackendOptions backendOptions;
     @Mixin
     BoardOptions boardOptions;
+    @Mixin
+    PromptOptions promptOptions;
 
-    @Option(names = "--text", paramLabel = "FILE", description = "A UTF-8 text file to score (default: sequences sampled from the FP32 model).")
-    Path text;
+    @Option(names = "--text", paramLabel = "FILE", hidden = true, description = "The old spelling of -f/--prompt-file.")
+    Path legacyTextFile;
 
-    @Option(names = "--sequences", paramLabel = "N", defaultValue = "2",
+    @Option(names = "--sequences", paramLabel = "N",
             description = "Sampled corpus: sequences of --max-seq tokens (default ${DEFAULT-VALUE}).")
-    int sequences;
+    int sequences = 2;
 
-    @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "Sampled corpus: random seed (default ${DEFAULT-VALUE}).")
-    long seed;
+    @Option(names = "--corpus-seed", paramLabel = "S", description = "Sampled corpus: the seed it is drawn with (default ${DEFAULT-VALUE}).")
+    long corpusSeed = 0;
+
+    @Option(names = "--seed", paramLabel = "S", hidden = true, description = "The old spelling of --corpus-seed.")
+    Long legacySeed;
 
     @Option(names = "--stride", paramLabel = "N", description = "Sliding window step (default: half of --max-seq).")
     Integer stride;
 
-    @Option(names = "--max-tokens", paramLabel = "N", defaultValue = "1024",
-            description = "--text: score at most this many tokens (the reference logits are kept in memory; default ${DEFAULT-VALUE}).")
-    int maxTokens;
+    @Option(names = "--max-tokens", paramLabel = "N",
+            description = "-f/-p: score at most this many tokens (the reference logits are kept in memory; default ${DEFAULT-VALUE}).")
+    int maxTokens = 1024;
 
     @Option(names = "--sweep", description = "Measure the trade-off table: ref, w8a16 and w8a8 with exact and approx softmax, FP16 fallback (auto and all layers).")
     boolean sweep;
@@ -79,37 +84,42 @@ final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
-        backendOptions.board = boardOptions;
-        backendOptions.check();
-        int window = modelOptions.maxSeq;
+        backendOptions.settings.board = boardOptions;
+        backendOptions.settings.check();
+        List<String> notices = new ArrayList<>();
+        if (legacySeed != null) {
+            corpusSeed = legacySeed;
+            notices.add("note: eval --seed is now --corpus-seed (--seed is the sampling seed of generate)");
+        }
+        if (sweep && !backendOptions.backend.npu())
+            throw new UserError("--sweep compares NPU configurations: use --backend emu (or xrt)");
+        if (sequences < 1) throw new UserError("--sequences must be at least 1");
+        if (maxTokens < 2) throw new UserError("--max-tokens must be at least 2");
+        Corpus textCorpus = textCorpus(notices);
+        Gpt2Config config = modelOptions.config(notices);
+        if (textCorpus != null)
+            for (int[] seq : textCorpus.sequences()) ModelOptions.checkIds(config, seq, "the text scored");
+        int window = maxSeqOption.resolve(config);
         if (window < 2) throw new UserError("--max-seq must be at least 2 for perplexity");
         int step = stride == null ? Math.max(1, window / 2) : stride;
         if (step < 1 || step >= window) throw new UserError("--stride must be in 1.." + (window - 1));
-        if (sweep && !isNpu(backendOptions.backend))
-            throw new UserError("--sweep compares NPU configurations: use --backend emu (or xrt)");
-        if (text == null && sequences < 1) throw new UserError("--sequences must be at least 1");
-        if (maxTokens < 2) throw new UserError("--max-tokens must be at least 2");
-        if (text != null) checkTextFile(text);
-        List<String> notices = new ArrayList<>();
-        Gpt2Config config = modelOptions.config(notices);
-        if (window > config.nPositions())
-            throw new UserError("--max-seq " + window + " must be in 2.." + config.nPositions() + " (the model's n_positions)");
         backendOptions.check(config, window, true);
-        long scored = text != null ? maxTokens : (long) sequences * (window - 1);
-        checkReferenceMemory(scored, config.vocabSize(), text != null ? "--max-tokens" : "--sequences x (--max-seq - 1)");
-        Corpus textCorpus = text == null ? null : Corpus.text(text, maxTokens);
+        long scored = textCorpus != null ? Math.min(maxTokens, textCorpus.tokens()) : (long) sequences * (window - 1);
+        checkReferenceMemory(scored, config.vocabSize(), textCorpus != null ? "--max-tokens" : "--sequences x (--max-seq - 1)");
         Main.checked();
         notices.forEach(err::println);
-        ModelStore.Source source = modelOptions.source(err);
-        RunEnvironment env = RunEnvironment.capture();
+        Progress.Sink progress = Main.progress();
+        ModelStore.Source source = modelOptions.source(progress);
+        int threads = backendOptions.settings.threads.threads;
+        RunEnvironment env = RunEnvironment.capture(threads);
         env.loadWarning().ifPresent(err::println);
-        Gpt2Weights w = modelOptions.load(err);
+        Gpt2Weights w = modelOptions.load(progress);
         PrintWriter text = json ? new PrintWriter(Writer.nullWriter()) : out; // with --json, stdout gets only the JSON
 
         Corpus corpus = textCorpus;
         if (corpus == null) {
-            try (ProgressBar bar = new ProgressBar(err, "sampling the corpus from the FP32 model", (long) sequences * (window - 1))) {
-                corpus = Corpus.sampled(w, sequences, window, seed, bar::step);
+            try (Progress p = progress.start("sampling the corpus from the FP32 model", (long) sequences * (window - 1), "tokens")) {
+                corpus = Corpus.sampled(w, sequences, window, corpusSeed, p::step);
             }
         }
         text.printf(Locale.ROOT, "model:   %s%s%n", w.config().name(), source.synthetic() ? " (synthetic weights)" : "");
@@ -124,33 +134,34 @@ final class EvalCommand implements Callable<Integer> {
 
         List<Sweep.Row> rows = new ArrayList<>();
         Evaluation reference;
-        try (Backend ref = new ReferenceModel(w, Math.min(window, w.config().nPositions()))) {
+        try (Backend ref = new ReferenceModel(w, Math.min(window, w.config().nPositions()), threads)) {
             Corpus c = corpus;
-            try (ProgressBar bar = new ProgressBar(err, "FP32 reference", Evaluation.windowCount(c, window, step))) {
-                reference = Evaluation.reference(ref, c, window, step, bar::step);
+            try (Progress p = progress.start("FP32 reference", Evaluation.tokenCount(c, window, step), "tokens")) {
+                reference = Evaluation.reference(ref, c, window, step, p::advance);
             }
             text.printf(Locale.ROOT, "scored:  %d tokens in %d window(s) of up to %d tokens, stride %d%n",
                     reference.scoredTokens(), reference.windowCount(), window, step);
             text.flush();
-            try (ProgressBar bar = new ProgressBar(err, "ref fp32 (itself)", reference.windowCount())) {
-                rows.add(Sweep.referenceRow(reference, ref, "FP32 baseline", bar::step));
+            try (Progress p = progress.start("ref fp32 (itself)", reference.windowCount(), "windows")) {
+                rows.add(Sweep.referenceRow(reference, ref, "FP32 baseline", p::step));
             }
         }
-        String backend = backendOptions.backend;
+        String backend = backendOptions.backend.id();
         List<String> sensitivity = new ArrayList<>();
         List<Object> ranking = new ArrayList<>();
         if (!sweep) {
-            Backends.Options o = backendOptions.options(w, window, err, true);
-            rows.add(measure(w, reference, backend, o, "", err));
+            Backends.Options o = backendOptions.options(w, window, progress, true);
+            rows.add(measure(w, reference, backend, o, "", progress));
         } else {
             for (Precision p : Precision.values())
                 for (boolean exact : new boolean[] {true, false})
-                    rows.add(measure(w, reference, backend, options(w, window, p, exact, "none", err), stage(p, exact), err));
+                    rows.add(measure(w, reference, backend, options(w, window, p, exact, NpuOptions.Fp16Spec.NONE, progress),
+                            stage(p, exact), progress));
             for (Precision p : Precision.values()) {
                 // auto resolved here rather than in BackendOptions, so that the ranking goes into the report
-                Backends.Options base = options(w, window, p, false, "none", err);
+                Backends.Options base = options(w, window, p, false, NpuOptions.Fp16Spec.NONE, progress);
                 err.println("measuring each layer's sensitivity (" + p.label() + " approx) ...");
-                List<LayerSensitivity.Score> ranked = LayerSensitivity.rank(w, base, backend, err::println);
+                List<LayerSensitivity.Score> ranked = LayerSensitivity.rank(w, base, backend, progress::note);
                 List<Integer> picked = LayerSensitivity.pick(ranked, LayerSensitivity.DEFAULT_LAYERS);
                 StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "  %s approx:", p.label()));
                 for (LayerSensitivity.Score sc : ranked)
@@ -158,10 +169,10 @@ final class EvalCommand implements Callable<Integer> {
                 sensitivity.add(line.append("  -> FP16 layer(s) ").append(picked).toString());
                 ranking.add(rankingMap(p, ranked, picked));
                 rows.add(measure(w, reference, backend, base.withFp16Layers(picked),
-                        "FP16 fallback, most sensitive layer (risk 2)", err));
+                        "FP16 fallback, most sensitive layer (risk 2)", progress));
             }
-            rows.add(measure(w, reference, backend, options(w, window, Precision.W8A16, false, "all", err),
-                    "~FP16 end-to-end (debug), LM head INT8", err));
+            rows.add(measure(w, reference, backend, options(w, window, Precision.W8A16, false,
+                    new NpuOptions.Fp16Spec(List.of(), true, 0), progress), "~FP16 end-to-end (debug), LM head INT8", progress));
         }
         if (json) {
             Map<String, Object> m = new LinkedHashMap<>(env.toMap());
@@ -203,19 +214,20 @@ final class EvalCommand implements Callable<Integer> {
         return Main.EXIT_OK;
     }
 
-    /** Larger text is refused up front: eval reads and tokenizes the whole file before keeping --max-tokens. */
-    static final long MAX_TEXT_BYTES = 64L << 20;
-
-    private static void checkTextFile(Path file) {
-        if (!Files.exists(file)) throw new UserError("cannot read --text " + file + ": no such file");
-        if (!Files.isRegularFile(file)) throw new UserError("cannot read --text " + file + ": not a regular file");
-        try {
-            if (Files.size(file) > MAX_TEXT_BYTES)
-                throw new UserError("--text " + file + " is larger than 64 MiB; eval scores at most --max-tokens "
-                        + "tokens of it: give an excerpt");
-        } catch (IOException e) {
-            throw new UserError("cannot read --text " + file + ": " + AtomicWrite.reason(e));
+    /** The corpus of -f FILE (or the old --text FILE) or -p TEXT, read and checked now; null: sample one. */
+    private Corpus textCorpus(List<String> notices) {
+        Path file = promptOptions.promptFile;
+        if (legacyTextFile != null) {
+            if (file != null || promptOptions.prompt != null)
+                throw new UserError("give the text once: -f/--prompt-file, -p/--prompt and --text are alternatives");
+            file = legacyTextFile;
+            notices.add("note: eval --text FILE is now -f/--prompt-file FILE");
         }
+        if (file != null && promptOptions.prompt != null)
+            throw new UserError("give the text once: -f/--prompt-file and -p/--prompt are alternatives");
+        if (file != null) return Corpus.file(file, legacyTextFile != null ? "--text" : "-f", maxTokens);
+        if (promptOptions.prompt != null) return Corpus.text("the -p text", promptOptions.prompt, maxTokens);
+        return null;
     }
 
     /**
@@ -245,14 +257,16 @@ final class EvalCommand implements Callable<Integer> {
         return m;
     }
 
-    private Backends.Options options(Gpt2Weights w, int window, Precision p, boolean exact, String fp16, PrintWriter err) {
-        BackendOptions b = new BackendOptions();
-        b.backend = backendOptions.backend;
-        b.precision = p.label();
-        b.softmax = exact ? "exact" : "approx";
-        b.fp16Layers = fp16;
-        b.board = backendOptions.board;
-        return b.options(w, window, err, true);
+    private Backends.Options options(Gpt2Weights w, int window, Precision p, boolean exact, NpuOptions.Fp16Spec fp16,
+                                     Progress.Sink progress) {
+        BackendSettings b = new BackendSettings();
+        b.npu.precision = p;
+        b.npu.softmax = exact ? NpuOptions.Softmax.EXACT : NpuOptions.Softmax.APPROX;
+        b.npu.fp16Layers = fp16;
+        b.xrt = backendOptions.settings.xrt;
+        b.threads = backendOptions.settings.threads;
+        b.board = backendOptions.settings.board;
+        return b.options(backendOptions.backend, w, window, progress, true);
     }
 
     private static String stage(Precision p, boolean exact) {
@@ -261,15 +275,11 @@ final class EvalCommand implements Callable<Integer> {
     }
 
     private static Sweep.Row measure(Gpt2Weights w, Evaluation reference, String backend, Backends.Options o,
-                                     String stage, PrintWriter err) {
+                                     String stage, Progress.Sink progress) {
         String what = backend + " " + o.precision().label() + " " + (o.exactSoftmax() ? "exact" : "approx")
                 + (o.fp16Layers().isEmpty() ? "" : " fp16 " + o.fp16Layers());
-        try (ProgressBar bar = new ProgressBar(err, what, reference.windowCount())) {
-            return Sweep.measure(w, reference, backend, o, stage, bar::step);
+        try (Progress p = progress.start(what, reference.windowCount(), "windows")) {
+            return Sweep.measure(w, reference, backend, o, stage, p::step);
         }
-    }
-
-    private static boolean isNpu(String backend) {
-        return backend.equals("emu") || backend.equals("xrt");
     }
 }

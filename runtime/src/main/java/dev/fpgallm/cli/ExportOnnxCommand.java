@@ -3,7 +3,6 @@ package dev.fpgallm.cli;
 import dev.fpgallm.UserError;
 import dev.fpgallm.io.OutputPath;
 import dev.fpgallm.model.Gpt2Weights;
-import dev.fpgallm.model.ModelStore;
 import dev.fpgallm.onnx.ExportStyle;
 import dev.fpgallm.onnx.OnnxExporter;
 import dev.fpgallm.onnx.OnnxFile;
@@ -14,7 +13,10 @@ import java.lang.foreign.Arena;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -28,9 +30,8 @@ final class ExportOnnxCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", paramLabel = "DIR|FILE.onnx|PRESET",
-            description = "The model to export (as for generate). Default: synthetic distilgpt2.")
-    String model;
+    @Mixin
+    ModelOptions modelOptions;
 
     @Option(names = "--out", required = true, paramLabel = "FILE.onnx", description = "The file to write.")
     Path out;
@@ -61,15 +62,13 @@ final class ExportOnnxCommand implements Callable<Integer> {
         ExportStyle style = new ExportStyle(opset, anonymous, unfusedLayerNorm, geluOp, gemm, torchShapes);
         if (!OnnxImporter.isOnnxFile(out)) throw new UserError("--out " + out + " must end in .onnx");
         Path file = OutputPath.check(out, "--out");
-        ModelStore.preset(model); // a bad preset name is refused before anything is written
+        List<String> notices = new ArrayList<>();
+        modelOptions.config(notices); // a bad model is refused before anything is written
         Main.checked();
+        notices.forEach(err::println);
 
         long t0 = System.nanoTime();
-        ModelStore.Source source = ModelStore.resolve(model, line -> {
-            err.println(line);
-            err.flush();
-        });
-        Gpt2Weights weights = ModelStore.load(source);
+        Gpt2Weights weights = modelOptions.load(Main.progress());
         try (Arena arena = Arena.ofConfined()) {
             ModelProto onnx = OnnxExporter.export(weights, style, arena);
             OnnxFile.write(onnx, file);

@@ -1,5 +1,6 @@
 package dev.fpgallm.cli;
 
+import dev.fpgallm.Progress;
 import dev.fpgallm.UserError;
 import dev.fpgallm.backend.Backend;
 import dev.fpgallm.engine.NpuEngine;
@@ -27,37 +28,30 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "generate", mixinStandardHelpOptions = true,
-        description = "Generate text from a prompt, streaming it, then print prefill time, latency per token and tokens/s.")
+        description = {"Generate text from a prompt, streaming it, then print prefill time, latency per token and tokens/s.",
+                "The prompt is the PROMPT words, -p TEXT or -f FILE. Greedy unless a sampling option is given; "
+                        + "sampling follows llama.cpp's chain (repeat penalty, top-k, top-p, min-p, temperature)."})
 final class GenerateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
     @Mixin
     ModelOptions modelOptions;
     @Mixin
+    MaxSeqOption maxSeqOption;
+    @Mixin
     BackendOptions backendOptions;
     @Mixin
     BoardOptions boardOptions;
+    @Mixin
+    PromptOptions promptOptions;
+    @Mixin
+    SamplingOptions sampling;
 
-    @Parameters(arity = "1..*", paramLabel = "PROMPT", description = "The prompt (several words are joined by spaces).")
+    @Parameters(arity = "0..*", paramLabel = "PROMPT", description = "The prompt (several words are joined by spaces); or -p, -f.")
     List<String> prompt;
 
-    @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "32", description = "Tokens to generate (default ${DEFAULT-VALUE}).")
-    int maxNewTokens;
-
-    @Option(names = "--temperature", paramLabel = "T", description = "Sample at this temperature, a finite number >= 0 (0: greedy; default: greedy).")
-    Double temperature;
-
-    @Option(names = "--top-k", paramLabel = "K", defaultValue = "0", description = "Sample among the K most likely tokens (0 = all).")
-    int topK;
-
-    @Option(names = "--top-p", paramLabel = "P", defaultValue = "1.0", description = "Nucleus sampling: the smallest set reaching probability P.")
-    double topP;
-
-    @Option(names = "--seed", paramLabel = "S", description = "Random seed for sampling (default: from the clock; printed).")
-    Long seed;
-
-    @Option(names = "--greedy", description = "Always take the most likely token (the default unless --temperature, --top-k or --top-p is given).")
-    boolean greedy;
+    @Option(names = {"-n", "--max-new-tokens"}, paramLabel = "N", description = "Tokens to generate (default ${DEFAULT-VALUE}).")
+    int maxNewTokens = 32;
 
     @Option(names = "--json", description = "Print one JSON object (prompt_ids, output_ids, text, metrics) instead of streaming.")
     boolean json;
@@ -70,22 +64,23 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        backendOptions.board = boardOptions;
+        backendOptions.settings.board = boardOptions;
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         if (maxNewTokens < 1) throw new UserError("--max-new-tokens must be at least 1, got " + maxNewTokens);
-        Sampler.check(temperature == null ? 1.0 : temperature, topK, topP);
-        backendOptions.check();
-        String text = String.join(" ", prompt);
+        Sampler.Settings settings = sampling.settings();
+        backendOptions.settings.check();
+        String text = promptOptions.text(new PromptOptions.Other("PROMPT",
+                        prompt == null || prompt.isEmpty() ? null : String.join(" ", prompt)))
+                .orElseThrow(() -> new UserError("no prompt: give it as PROMPT, -p TEXT or -f FILE"));
         Gpt2Tokenizer tokenizer = Gpt2Tokenizer.gpt2();
         int[] ids = tokenizer.encode(text);
         if (ids.length == 0) throw new UserError("the prompt is empty");
         List<String> notices = new ArrayList<>();
         Gpt2Config config = modelOptions.config(notices);
-        modelOptions.checkMaxSeq(config);
+        int maxSeq = maxSeqOption.resolve(config);
         ModelOptions.checkIds(config, ids, "the prompt");
-        backendOptions.check(config, modelOptions.maxSeq, false);
-        int maxSeq = modelOptions.maxSeq;
+        backendOptions.check(config, maxSeq, false);
         long total = (long) ids.length + maxNewTokens; // both may be near Integer.MAX_VALUE
         if (total > maxSeq) {
             if (!truncatePrompt || maxNewTokens >= maxSeq)
@@ -95,17 +90,15 @@ final class GenerateCommand implements Callable<Integer> {
             ids = Arrays.copyOfRange(ids, ids.length - (maxSeq - maxNewTokens), ids.length);
             notices.add("note: prompt truncated to its last " + ids.length + " tokens");
         }
-        // temperature 0 is the greedy limit of sampling
-        boolean sampling = !greedy && (temperature != null ? temperature > 0 : topK > 0 || topP < 1);
-        long usedSeed = seed != null ? seed : System.nanoTime() & 0xFFFFFFFFL;
-        Sampler sampler = sampling
-                ? new Sampler(false, temperature == null ? 1.0 : temperature, topK, topP, usedSeed)
-                : Sampler.greedy();
+        boolean samples = sampling.samples();
+        long usedSeed = sampling.seed();
+        Sampler sampler = new Sampler(settings, usedSeed);
         Main.checked();
         notices.forEach(err::println);
 
-        Gpt2Weights weights = modelOptions.load(err);
-        try (Backend backend = backendOptions.open(weights, modelOptions, err)) {
+        Progress.Sink progress = Main.progress();
+        Gpt2Weights weights = modelOptions.load(progress);
+        try (Backend backend = backendOptions.open(weights, maxSeq, progress, false)) {
             TextStream stream = new TextStream(tokenizer);
             if (!json) {
                 out.print(tokenizer.decode(ids));
@@ -119,24 +112,53 @@ final class GenerateCommand implements Callable<Integer> {
             });
             String generated = tokenizer.decode(r.outputIds());
             if (json) {
-                out.println(Json.write(jsonResult(backend, weights, r, generated, sampling, usedSeed)));
+                out.println(Json.write(jsonResult(backend, weights, r, generated, samples, usedSeed, settings)));
             } else {
                 out.println(stream.finish());
                 out.println();
-                printStats(out, backend, weights, r, sampling, usedSeed);
+                printStats(out, backend, weights.config().name(), r, samples, usedSeed, settings);
             }
             out.flush();
         }
         return Main.EXIT_OK;
     }
 
-    private static void printStats(PrintWriter out, Backend backend, Gpt2Weights w, Generation.Result r,
-                                   boolean sampling, long seed) {
-        out.printf(Locale.ROOT, "--- %s backend, %s (%s), %s%n", backend.name(), w.config().name(),
-                backend.precision(), sampling ? "sampling, seed " + seed : "greedy");
+    /** How tokens were picked, in one phrase: "greedy", "sampling (temp 0.8, top-k 40), seed 7", plus the penalty. */
+    static String describe(boolean samples, long seed, Sampler.Settings s) {
+        List<String> parts = new ArrayList<>();
+        if (samples) {
+            parts.add(String.format(Locale.ROOT, "temp %s", trim(s.temperature())));
+            if (s.topK() > 0) parts.add("top-k " + s.topK());
+            if (s.topP() < 1) parts.add("top-p " + trim(s.topP()));
+            if (s.minP() > 0) parts.add("min-p " + trim(s.minP()));
+        }
+        if (s.repeatPenalty() != 1 && s.repeatLastN() != 0)
+            parts.add("repeat penalty " + trim(s.repeatPenalty()) + " over "
+                    + (s.repeatLastN() < 0 ? "the whole context" : "the last " + s.repeatLastN() + " tokens"));
+        String how = samples ? "sampling" : "greedy";
+        return how + (parts.isEmpty() ? "" : " (" + String.join(", ", parts) + ")") + (samples ? ", seed " + seed : "");
+    }
+
+    /** Backends whose work runs as Java code, so their first prefill in a JVM is also the JIT compiler's warm-up. */
+    private static boolean jit(Backend b) {
+        return b.name().equals("emu") || b.name().equals("ref");
+    }
+
+    private static String trim(double v) {
+        return v == Math.rint(v) && Math.abs(v) < 1e15 ? String.valueOf((long) v) : String.valueOf(v);
+    }
+
+    /** The metrics after the streamed text: how tokens were picked, prefill, latency per token, the predicted band. */
+    static void printStats(PrintWriter out, Backend backend, String model, Generation.Result r,
+                           boolean sampling, long seed, Sampler.Settings settings) {
+        out.printf(Locale.ROOT, "--- %s backend, %s (%s), %s%n", backend.name(), model,
+                backend.precision(), describe(sampling, seed, settings));
         out.printf(Locale.ROOT, "prompt tokens:                 %d%n", r.promptIds().length);
         out.printf(Locale.ROOT, "generated tokens:              %d%n", r.outputIds().length);
         out.printf(Locale.ROOT, "prefill (time to first token): %.1f ms%n", r.prefillMillis());
+        if (r.coldStart() && jit(backend)) // on a line of its own: scripts read the figure at the end of the line above
+            out.println("                               includes JIT warm-up: the process's first " + backend.name()
+                    + " prefill (bench's --warmup runs exclude it)");
         if (Double.isNaN(r.latencyPerTokenMillis()))
             out.println("latency per generated token:   n/a (one token generated)");
         else
@@ -151,16 +173,25 @@ final class GenerateCommand implements Callable<Integer> {
     }
 
     private static Map<String, Object> jsonResult(Backend backend, Gpt2Weights w, Generation.Result r,
-                                                  String generated, boolean sampling, long seed) {
+                                                  String generated, boolean sampling, long seed, Sampler.Settings s) {
         Map<String, Object> metrics = new LinkedHashMap<>();
         metrics.put("backend", backend.name());
         metrics.put("model", w.config().name());
         metrics.put("precision", backend.precision());
         metrics.put("sampling", sampling ? "sample" : "greedy");
-        if (sampling) metrics.put("seed", seed);
+        if (sampling) {
+            metrics.put("seed", seed);
+            metrics.put("temp", s.temperature());
+            metrics.put("top_k", (long) s.topK());
+            metrics.put("top_p", s.topP());
+            metrics.put("min_p", s.minP());
+        }
+        metrics.put("repeat_penalty", s.repeatPenalty());
+        metrics.put("repeat_last_n", (long) s.repeatLastN());
         metrics.put("prompt_tokens", (long) r.promptIds().length);
         metrics.put("generated_tokens", (long) r.outputIds().length);
         metrics.put("prefill_ms", r.prefillMillis());
+        metrics.put("prefill_includes_jit_warmup", r.coldStart() && jit(backend));
         metrics.put("latency_per_token_ms", r.latencyPerTokenMillis());
         metrics.put("tokens_per_sec", r.tokensPerSecond());
         // Single numbers are the band's pessimistic end; the _band lists hold [optimistic, pessimistic]. The keys

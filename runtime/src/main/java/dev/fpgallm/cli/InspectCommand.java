@@ -1,6 +1,7 @@
 package dev.fpgallm.cli;
 
 import dev.fpgallm.UserError;
+import dev.fpgallm.backend.BackendKind;
 import dev.fpgallm.backend.Backends;
 import dev.fpgallm.compiler.CompiledModel;
 import dev.fpgallm.model.CheckpointLoader;
@@ -45,7 +46,9 @@ final class InspectCommand implements Callable<Integer> {
     @Mixin
     ModelOptions modelOptions;
     @Mixin
-    BackendOptions backendOptions;
+    MaxSeqOption maxSeqOption;
+    @Mixin
+    NpuOptions npuOptions;
     @Mixin
     BoardOptions boardOptions;
     @Option(names = "--summary", description = "For an ONNX model: one line per part of the model (each dense layer, "
@@ -60,29 +63,42 @@ final class InspectCommand implements Callable<Integer> {
             description = "Rows of the predicted launch: 1 is a decode step, more a prefill of N tokens from --position (default 0 then).")
     int tokens;
 
+    /** The positions the KV cache holds (--max-seq, or the model's default), known once the model's shape is. */
+    private int maxSeq;
+
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        backendOptions.board = boardOptions;
-        checkedPosition();
+        PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         boardOptions.model();
-        ModelStore.Source source = modelOptions.source(spec.commandLine().getErr());
-        if (summary && source.format() != ModelStore.Format.ONNX)
-            throw new UserError("--summary shortens an ONNX model's partition report; " + source.label() + " is not an ONNX model");
-        if (source.format() == ModelStore.Format.ONNX) {
+        if (tokens < 1) throw new UserError("--tokens must be at least 1");
+        if (position != null && position < 0) throw new UserError("--position must be >= 0, got " + position);
+        List<String> notices = new ArrayList<>();
+        if (modelOptions.isOnnx(notices)) {
             if (json || position != null || tokens != 1 || boardOptions.calibration != null || !boardOptions.board.equals("kv260"))
                 throw new UserError("--json, --position, --tokens, --board and --board-calibration predict the NPU program of a "
                         + "safetensors model; an ONNX model gets its partition report");
-            if (modelOptions.maxSeq < 1) throw new UserError("--max-seq must be at least 1");
-            PartitionReport report = OnnxImporter.partition(source.file(), source.label(), modelOptions.maxSeq);
+            if (maxSeqOption.maxSeq != null && maxSeqOption.maxSeq < 1) throw new UserError("--max-seq must be at least 1");
+            int positions = maxSeqOption.maxSeq != null ? maxSeqOption.maxSeq : MaxSeqOption.DEFAULT;
+            Main.checked();
+            notices.forEach(err::println);
+            ModelStore.Source source = modelOptions.source(Main.progress());
+            PartitionReport report = OnnxImporter.partition(source.file(), source.label(), positions);
             if (summary) report.printSummary(out);
             else report.print(out);
             return Main.EXIT_OK;
         }
+        Gpt2Config checked = modelOptions.config(notices); // a preset's shape, before its weights exist
+        if (summary)
+            throw new UserError("--summary shortens an ONNX model's partition report; " + checked.name() + " is not an ONNX model");
+        maxSeq = maxSeqOption.resolve(checked);
+        checkedPosition();
+        npuOptions.check(checked);
+        Main.checked();
+        notices.forEach(err::println);
+        ModelStore.Source source = modelOptions.source(Main.progress());
         Gpt2Config config = Gpt2Config.read(source.folder().resolve(CheckpointLoader.CONFIG)).withName(source.label());
         if (json) {
-            backendOptions.check();
-            Gpt2Weights weights = modelOptions.load(spec.commandLine().getErr());
+            Gpt2Weights weights = modelOptions.load(Main.progress());
             CompiledModel m = compile(weights);
             out.println(Json.writePretty(predictionJson(config, source, m, predicted(m))));
             return Main.EXIT_OK;
@@ -113,13 +129,12 @@ final class InspectCommand implements Callable<Integer> {
     }
 
     private CompiledModel compile(Gpt2Weights weights) {
-        return Backends.compile(weights, backendOptions.options(weights, modelOptions.maxSeq, spec.commandLine().getErr(), false));
+        BackendSettings settings = BackendSettings.of(npuOptions, boardOptions);
+        return Backends.compile(weights, settings.options(BackendKind.EMU, weights, maxSeq, Main.progress(), false));
     }
 
     /** --tokens rows from --position (default: the last decode position, or 0 for a prefill), checked against --max-seq. */
     private int checkedPosition() {
-        int maxSeq = modelOptions.maxSeq;
-        if (maxSeq < 1) throw new UserError("--max-seq must be at least 1");
         if (tokens < 1 || tokens > maxSeq) throw new UserError("--tokens must be in 1.." + maxSeq + " (--max-seq)");
         int pos = position != null ? position : tokens == 1 ? maxSeq - 1 : 0;
         if (pos < 0 || (long) pos + tokens > maxSeq)
@@ -131,7 +146,7 @@ final class InspectCommand implements Callable<Integer> {
     /** The predicted launch (the same limits in every segment's header). */
     private Launch predicted(CompiledModel m) {
         return new Launch(m.segments().getFirst().program().header(), checkedPosition(), tokens,
-                backendOptions.exactSoftmax() ? Isa.FLAG_SOFTMAX_EXACT : 0);
+                npuOptions.exactSoftmax() ? Isa.FLAG_SOFTMAX_EXACT : 0);
     }
 
     /** One prediction per segment's launch (every segment's header carries the same limits). */
@@ -156,8 +171,7 @@ final class InspectCommand implements Callable<Integer> {
 
     /** The NPU view: memory plan, program, and the predicted step (a band) with its breakdown. */
     private void npu(PrintWriter out) {
-        backendOptions.check();
-        Gpt2Weights weights = modelOptions.load(spec.commandLine().getErr());
+        Gpt2Weights weights = modelOptions.load(Main.progress());
         CompiledModel m = compile(weights);
         out.println("NPU memory plan (" + m.scales().precision().label() + ", max " + m.plan().maxSeq() + " positions):");
         out.print(m.plan().describe());
@@ -218,7 +232,7 @@ final class InspectCommand implements Callable<Integer> {
         j.put("source", source.folder().toString());
         j.put("synthetic", source.synthetic());
         j.put("precision", m.precisionLabel());
-        j.put("softmax", backendOptions.exactSoftmax() ? "exact" : "approx");
+        j.put("softmax", npuOptions.softmax.label());
         j.put("max_seq", (long) m.plan().maxSeq());
         j.put("step", step(at));
         j.put("position", (long) at.position());

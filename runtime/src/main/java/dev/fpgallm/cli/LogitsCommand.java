@@ -1,6 +1,7 @@
 package dev.fpgallm.cli;
 
 import dev.fpgallm.BuildInfo;
+import dev.fpgallm.Progress;
 import dev.fpgallm.UserError;
 import dev.fpgallm.backend.Backend;
 import dev.fpgallm.io.AtomicWrite;
@@ -12,7 +13,6 @@ import dev.fpgallm.model.Gpt2Weights;
 import dev.fpgallm.tokenizer.Gpt2Tokenizer;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -21,7 +21,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -29,24 +28,24 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "logits", mixinStandardHelpOptions = true,
-        description = "Write the logits at every position as a float32 NumPy array [tokens, vocab].")
+        description = "Write the logits at every position as a float32 NumPy array [tokens, vocab], for token ids or a text (-p, -f).")
 final class LogitsCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
     @Mixin
     ModelOptions modelOptions;
     @Mixin
+    MaxSeqOption maxSeqOption;
+    @Mixin
     BackendOptions backendOptions;
+    @Mixin
+    PromptOptions promptOptions;
 
-    static final class Input {
-        @Option(names = "--ids", paramLabel = "1,2,3", description = "Token ids, comma-separated.")
-        String ids;
-        @Option(names = "--text", paramLabel = "T", description = "Text to tokenize.")
-        String text;
-    }
+    @Option(names = "--ids", paramLabel = "1,2,3", description = "Token ids, comma-separated (instead of a text).")
+    String ids;
 
-    @ArgGroup(exclusive = true, multiplicity = "1")
-    Input input;
+    @Option(names = "--text", paramLabel = "TEXT", description = "The old spelling of -p/--prompt.")
+    String text;
 
     @Option(names = "--out", required = true, paramLabel = "FILE.npy", description = "Where to write the array.")
     Path out;
@@ -57,24 +56,27 @@ final class LogitsCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
-        backendOptions.check();
-        int[] ids = input.ids != null ? Gpt2Tokenizer.parseIds(input.ids) : Gpt2Tokenizer.gpt2().encode(input.text);
+        backendOptions.settings.check();
+        var given = promptOptions.text(new PromptOptions.Other("--text", text), new PromptOptions.Other("--ids", ids));
+        if (given.isEmpty()) throw new UserError("no tokens: give --ids 1,2,3, -p TEXT or -f FILE");
+        int[] ids = this.ids != null ? Gpt2Tokenizer.parseIds(this.ids) : Gpt2Tokenizer.gpt2().encode(given.get());
         if (ids.length == 0) throw new UserError("no tokens to run");
         Path file = OutputPath.check(out, "--out");
         Path sidecar = OutputPath.check(out.resolveSibling(out.getFileName() + ".json"), "the .json beside --out");
         List<String> notices = new ArrayList<>();
         Gpt2Config config = modelOptions.config(notices);
-        modelOptions.checkMaxSeq(config);
-        ModelOptions.checkIds(config, ids, input.ids != null ? "--ids" : "--text");
-        if (ids.length > modelOptions.maxSeq)
-            throw new UserError(ids.length + " tokens exceed --max-seq " + modelOptions.maxSeq);
-        backendOptions.check(config, modelOptions.maxSeq, prefill);
+        int maxSeq = maxSeqOption.resolve(config);
+        ModelOptions.checkIds(config, ids, this.ids != null ? "--ids" : "the prompt");
+        if (ids.length > maxSeq)
+            throw new UserError(ids.length + " tokens exceed --max-seq " + maxSeq);
+        backendOptions.check(config, maxSeq, prefill);
         Main.checked();
         notices.forEach(err::println);
-        Gpt2Weights weights = modelOptions.load(err);
+        Progress.Sink progress = Main.progress();
+        Gpt2Weights weights = modelOptions.load(progress);
         float[][] logits;
         Map<String, Object> about = new LinkedHashMap<>(BuildInfo.current().toMap());
-        try (Backend backend = backendOptions.open(weights, modelOptions, err, prefill)) {
+        try (Backend backend = backendOptions.open(weights, maxSeq, progress, prefill)) {
             about.put("model", weights.config().name());
             about.put("backend", backend.name());
             about.put("precision", backend.precision());

@@ -1,6 +1,7 @@
 package dev.fpgallm.cli;
 
 import dev.fpgallm.BuildInfo;
+import dev.fpgallm.Progress;
 import dev.fpgallm.RunEnvironment;
 import dev.fpgallm.UserError;
 import java.io.FileDescriptor;
@@ -33,20 +34,44 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command (try: fpga-llm --help)");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command");
     }
 
     public static void main(String[] args) {
         PrintWriter out = new PrintWriter(new PrintStream(new FileOutputStream(FileDescriptor.out), false, StandardCharsets.UTF_8), false);
-        PrintWriter err = new PrintWriter(new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8), true);
-        int code = run(args, out, err);
+        Terminal.Stderr stderr = Terminal.stderr();
+        PrintWriter err = new PrintWriter(new PrintStream(stderr.stream(), true, StandardCharsets.UTF_8), true);
+        int code = run(args, out, err, stderr.terminal());
         out.flush();
         err.flush();
         System.exit(code);
     }
 
-    /** Runs the CLI with the given streams; what tests call. */
+    /** Runs the CLI with the given streams, stderr not a terminal (progress as start and end lines); what tests call. */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        return run(args, out, err, false);
+    }
+
+    /** The progress and notes of the run on this thread: stderr, redrawn in place when it is a terminal. */
+    private static final ThreadLocal<Progress.Sink> PROGRESS = ThreadLocal.withInitial(() -> Progress.Sink.NONE);
+
+    /** Where a command's long steps report (set for the duration of {@link #run}). */
+    static Progress.Sink progress() {
+        return PROGRESS.get();
+    }
+
+    /** Runs the CLI; {@code terminal}: stderr is a terminal, so progress is redrawn in place. */
+    public static int run(String[] args, PrintWriter out, PrintWriter err, boolean terminal) {
+        Progress.Sink previous = PROGRESS.get();
+        PROGRESS.set(Progress.Sink.stderr(err, terminal));
+        try {
+            return runWith(args, out, err);
+        } finally {
+            PROGRESS.set(previous);
+        }
+    }
+
+    private static int runWith(String[] args, PrintWriter out, PrintWriter err) {
         boolean showStack = Arrays.asList(args).contains("--debug");
         CommandLine cli = new CommandLine(new Main());
         versionEverywhere(cli);
@@ -56,8 +81,7 @@ public final class Main implements Runnable {
         cli.setOut(out);
         cli.setErr(err);
         cli.setParameterExceptionHandler((ex, a) -> {
-            err.println("error: " + oneLine(ex.getMessage()) + " (see: "
-                    + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help)");
+            err.println("error: " + oneLine(ex.getMessage()) + " (see: " + helpName(ex.getCommandLine()) + " --help)");
             err.flush();
             return EXIT_BAD_INPUT;
         });
@@ -160,6 +184,13 @@ public final class Main implements Runnable {
             sub.getCommandSpec().versionProvider(new Version());
             versionEverywhere(sub);
         }
+    }
+
+    /** "fpga-llm generate": the command's path from the root, each name once. */
+    static String helpName(CommandLine cmd) {
+        java.util.Deque<String> names = new java.util.ArrayDeque<>();
+        for (CommandLine c = cmd; c != null; c = c.getParent()) names.addFirst(c.getCommandName());
+        return String.join(" ", names);
     }
 
     static String stackTrace(Throwable t) {

@@ -1,36 +1,30 @@
 package dev.fpgallm.cli;
 
+import dev.fpgallm.Progress;
 import dev.fpgallm.UserError;
 import dev.fpgallm.model.CheckpointLoader;
 import dev.fpgallm.model.Gpt2Config;
 import dev.fpgallm.model.Gpt2Weights;
 import dev.fpgallm.model.ModelStore;
 import dev.fpgallm.tokenizer.Gpt2Tokenizer;
-import java.io.PrintWriter;
 import java.util.List;
 import java.util.Optional;
 import picocli.CommandLine.Option;
 
-/** --model and --max-seq, shared by the commands that run a model. */
+/** -m/--model, shared by every command that runs, inspects or exports a model. */
 public final class ModelOptions {
-    @Option(names = "--model", paramLabel = "DIR|FILE.onnx|PRESET",
+    @Option(names = {"-m", "--model"}, paramLabel = "DIR|FILE.onnx|PRESET",
             description = "A Hugging Face GPT-2 folder (config.json + model.safetensors), an ONNX export (a .onnx file "
                     + "or a folder holding model.onnx), or a preset with synthetic weights: tiny, distilgpt2, gpt2. "
                     + "Default: synthetic distilgpt2.")
     String model;
 
-    @Option(names = "--max-seq", paramLabel = "N", defaultValue = "256",
-            description = "Positions the KV cache holds (default ${DEFAULT-VALUE}, at most the model's n_positions).")
-    int maxSeq;
-
     private ModelStore.Source source;
     private Gpt2Weights weights;
 
-    public ModelStore.Source source(PrintWriter err) {
-        if (source == null) source = ModelStore.resolve(model, line -> {
-            err.println(line);
-            err.flush();
-        });
+    /** Where the model is; a preset's synthetic weights are made here the first time (with their progress). */
+    public ModelStore.Source source(Progress.Sink progress) {
+        if (source == null) source = ModelStore.resolve(model, progress);
         return source;
     }
 
@@ -54,6 +48,13 @@ public final class ModelOptions {
         return c;
     }
 
+    /** Whether --model names an ONNX model (a file, or a folder holding one); reads no weights. */
+    public boolean isOnnx(List<String> notices) {
+        if (source == null && ModelStore.preset(model).isPresent()) return false;
+        if (source == null) source = ModelStore.resolve(model, notices::add);
+        return source.format() == ModelStore.Format.ONNX;
+    }
+
     /**
      * Every id the command will feed (a tokenized prompt or --ids) inside the model's vocabulary: a model with fewer
      * ids than GPT-2's tokenizer (a reduced-vocabulary export) runs what fits and refuses the rest up front.
@@ -66,16 +67,10 @@ public final class ModelOptions {
                         ? " (smaller than GPT-2's tokenizer, " + Gpt2Tokenizer.VOCAB_SIZE + " ids)" : ""));
     }
 
-    /** --max-seq against the model: 1..n_positions. */
-    public void checkMaxSeq(Gpt2Config c) {
-        if (maxSeq < 1 || maxSeq > c.nPositions())
-            throw new UserError("--max-seq " + maxSeq + " must be in 1.." + c.nPositions() + " (the model's n_positions)");
-    }
-
-    public Gpt2Weights load(PrintWriter err) {
-        Gpt2Weights w = weights != null ? weights : ModelStore.load(source(err));
-        weights = null; // the caller owns them now
-        checkMaxSeq(w.config());
+    /** The weights (the ONNX import {@link #config} made, or loaded now); the caller owns them. */
+    public Gpt2Weights load(Progress.Sink progress) {
+        Gpt2Weights w = weights != null ? weights : ModelStore.load(source(progress));
+        weights = null;
         return w;
     }
 }

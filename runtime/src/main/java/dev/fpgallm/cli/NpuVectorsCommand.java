@@ -1,5 +1,6 @@
 package dev.fpgallm.cli;
 
+import dev.fpgallm.Progress;
 import dev.fpgallm.UserError;
 import dev.fpgallm.io.AtomicWrite;
 import dev.fpgallm.npu.BoardModel;
@@ -13,6 +14,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -27,8 +29,14 @@ final class NpuVectorsCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Folder for the .npuv files (created, with its parents).")
     Path out;
 
-    @Option(names = "--seed", defaultValue = "1", paramLabel = "S", description = "Seed of the random cases (default ${DEFAULT-VALUE}).")
-    long seed;
+    @Option(names = "--vector-seed", paramLabel = "S", description = "Seed of the random cases (default ${DEFAULT-VALUE}).")
+    long vectorSeed = 1;
+
+    @Option(names = "--seed", paramLabel = "S", hidden = true, description = "The old spelling of --vector-seed.")
+    Long legacySeed;
+
+    @Mixin
+    ThreadsOption threads;
 
     @Option(names = "--random", defaultValue = "8", paramLabel = "N", description = "Random cases per instruction kind (default ${DEFAULT-VALUE}).")
     int random;
@@ -42,19 +50,21 @@ final class NpuVectorsCommand implements Callable<Integer> {
         if (Files.exists(out) && !Files.isDirectory(out)) throw new UserError("--out " + out + " is not a folder");
         if (Files.isSymbolicLink(out) && !Files.isDirectory(out))
             throw new UserError("--out " + out + " is a symbolic link to nothing");
+        long seed = legacySeed != null ? legacySeed : vectorSeed;
         Main.checked();
+        if (legacySeed != null) spec.commandLine().getErr().println("note: npu-vectors --seed is now --vector-seed");
         try {
             Files.createDirectories(out);
         } catch (IOException e) {
             throw new UserError("cannot create --out " + out + ": " + AtomicWrite.reason(e));
         }
         List<NpuCase> cases;
-        try (Npu npu = new Npu(Runtime.getRuntime().availableProcessors(), BoardModel.kv260())) {
+        try (Npu npu = new Npu(threads.threads, BoardModel.kv260())) {
             cases = VectorSet.standard(seed, random, npu);
-            try (ProgressBar bar = new ProgressBar(spec.commandLine().getErr(), "writing vectors", cases.size())) {
+            try (Progress p = Main.progress().start("writing vectors", cases.size(), "vectors")) {
                 for (NpuCase c : cases) {
                     VectorFile.write(out.resolve(c.name() + ".npuv"), c, c.runOn(npu));
-                    bar.step();
+                    p.step();
                 }
             }
         }

@@ -1,5 +1,6 @@
 package dev.fpgallm.cli;
 
+import dev.fpgallm.Progress;
 import dev.fpgallm.RunEnvironment;
 import dev.fpgallm.UserError;
 import dev.fpgallm.backend.XrtBoard;
@@ -22,6 +23,7 @@ import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -64,8 +66,9 @@ final class ProbeBandwidthCommand implements Callable<Integer> {
     @Option(names = "--mib-per-port", defaultValue = "16", paramLabel = "N", description = "Buffer per port, in MiB (CMA). Default: ${DEFAULT-VALUE}.")
     int mibPerPort;
 
-    @Option(names = "--repeats", defaultValue = "5", paramLabel = "N", description = "Timed launches per point (median), after one untimed. Default: ${DEFAULT-VALUE}.")
-    int repeats;
+    /** Timed launches per point (the median is kept), after one untimed; default 5. */
+    @Mixin
+    RepetitionsOption repetitions;
 
     @Option(names = "--xrt-lib", paramLabel = "PATH", description = "The XRT C library (see generate --help).")
     String xrtLib;
@@ -78,11 +81,14 @@ final class ProbeBandwidthCommand implements Callable<Integer> {
         PrintWriter stdout = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         double mhz = clock();
         List<BandwidthProbe.Point> grid = grid();
-        if (repeats < 1) throw new UserError("--repeats must be at least 1");
+        int repeats = repetitions.resolve(5);
+        if (repeats < 1) throw new UserError("-r/--repetitions must be at least 1");
         if (mibPerPort < 1) throw new UserError("--mib-per-port must be at least 1");
         if (!Files.isRegularFile(xclbin)) throw new UserError("no xclbin at " + xclbin);
         Path parent = out.toAbsolutePath().getParent();
         if (parent != null && !Files.isDirectory(parent)) throw new UserError("no folder " + parent + " for --out");
+        if (device < 0) throw new UserError("--device must be >= 0, got " + device);
+        Main.checked();
 
         String date = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), machine = RunEnvironment.capture().machine();
         String app = xclbin.getFileName().toString().replaceFirst("\\.xclbin$", "");
@@ -90,7 +96,7 @@ final class ProbeBandwidthCommand implements Callable<Integer> {
         try (Device d = XrtDevices.open(device, XrtBoard.xrtOptions(new XrtBoard.Options(xrtLib, xclbin, device)));
              BandwidthProbe probe = new BandwidthProbe(d, xclbin, mibPerPort * 1024L * 1024L)) {
             double empty = BandwidthProbe.median(probe.timeEmpty(2 * repeats));
-            try (ProgressBar bar = new ProgressBar(err, "probe-bandwidth " + app, grid.size())) {
+            try (Progress bar = Main.progress().start("probe-bandwidth " + app, grid.size(), "points")) {
                 for (BandwidthProbe.Point p : grid) {
                     double run = BandwidthProbe.median(probe.time(p, repeats));
                     rows.add(new BandwidthRow(date, machine, app, mhz, "read", p.ports(), p.burstBeats() * BandwidthRow.BEAT_BYTES,

@@ -23,8 +23,11 @@ final class SynthModelCommand implements Callable<Integer> {
     @Option(names = "--preset", required = true, paramLabel = "P", description = "tiny, distilgpt2 or gpt2.")
     String preset;
 
-    @Option(names = "--seed", paramLabel = "N", defaultValue = "0", description = "Seed (default ${DEFAULT-VALUE}).")
-    long seed;
+    @Option(names = "--weights-seed", paramLabel = "N", description = "The seed the weights are drawn with (default 0).")
+    Long weightsSeed;
+
+    @Option(names = "--seed", paramLabel = "N", hidden = true, description = "The old spelling of --weights-seed.")
+    Long legacySeed;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Folder to create (must not exist or be empty; its parent folder must exist).")
     Path out;
@@ -32,6 +35,9 @@ final class SynthModelCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         Gpt2Config config = Gpt2Config.preset(preset);
+        if (legacySeed != null && weightsSeed != null)
+            throw new UserError("give the seed once: --seed is the old spelling of --weights-seed");
+        long seed = legacySeed != null ? legacySeed : weightsSeed != null ? weightsSeed : 0;
         Path folder = out;
         if (Files.isSymbolicLink(folder)) {
             if (!Files.isDirectory(folder)) throw new UserError("--out " + out + " is a symbolic link, not to a folder");
@@ -51,9 +57,11 @@ final class SynthModelCommand implements Callable<Integer> {
         if (!Files.isWritable(parent))
             throw new UserError("--out " + out + ": cannot write in folder " + parent + " (permission denied)");
         Main.checked();
+        if (legacySeed != null) spec.commandLine().getErr().println("note: synth-model --seed is now --weights-seed "
+                + "(--seed is the sampling seed of generate)");
         Files.deleteIfExists(folder); // empty: replaced by the finished folder
         long t0 = System.nanoTime();
-        ModelStore.createSynthetic(config, seed, folder, spec.commandLine().getErr()::println);
+        ModelStore.createSynthetic(config, seed, folder, Main.progress());
         spec.commandLine().getOut().printf("wrote %s: %s, %,d parameters, seed %d (%.1f s)%n", out, config,
                 config.parameterCount(), seed, (System.nanoTime() - t0) / 1e9);
         return Main.EXIT_OK;

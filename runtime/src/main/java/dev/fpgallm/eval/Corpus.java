@@ -2,14 +2,11 @@ package dev.fpgallm.eval;
 
 import dev.fpgallm.UserError;
 import dev.fpgallm.generate.Sampler;
+import dev.fpgallm.io.TextFile;
 import dev.fpgallm.model.Gpt2Config;
 import dev.fpgallm.model.Gpt2Weights;
 import dev.fpgallm.reference.ReferenceModel;
 import dev.fpgallm.tokenizer.Gpt2Tokenizer;
-import java.io.IOException;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -33,24 +30,21 @@ public record Corpus(String description, List<int[]> sequences, boolean fromMode
         return n;
     }
 
-    /** A UTF-8 text file, tokenized; at most {@code maxTokens} tokens are kept. */
-    public static Corpus text(Path file, int maxTokens) {
-        String text;
-        try {
-            text = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(file))).toString();
-        } catch (CharacterCodingException e) {
-            throw new UserError("--text " + file + " is not UTF-8 text");
-        } catch (IOException e) {
-            throw new UserError("cannot read --text " + file + ": " + e.getMessage());
-        }
+    /** A UTF-8 text file, tokenized; at most {@code maxTokens} tokens are kept. {@code option} names it in errors. */
+    public static Corpus file(Path file, String option, int maxTokens) {
+        return text(String.valueOf(file.getFileName()), TextFile.read(file, option), maxTokens);
+    }
+
+    /** A text, tokenized; at most {@code maxTokens} tokens are kept. {@code name} says what it is in the report. */
+    public static Corpus text(String name, String text, int maxTokens) {
         int[] ids = Gpt2Tokenizer.gpt2().encode(text);
-        if (ids.length < 2) throw new UserError("--text " + file + " holds " + ids.length + " token(s); at least 2 are needed");
+        if (ids.length < 2) throw new UserError(name + " holds " + ids.length + " token(s); at least 2 are needed");
         String kept = "";
         if (ids.length > maxTokens) {
             kept = String.format(Locale.ROOT, ", first %d of %d tokens (--max-tokens)", maxTokens, ids.length);
             ids = Arrays.copyOf(ids, maxTokens);
         }
-        return new Corpus(file.getFileName() + kept, List.of(ids), false);
+        return new Corpus(name + kept, List.of(ids), false);
     }
 
     /**
@@ -65,7 +59,7 @@ public record Corpus(String description, List<int[]> sequences, boolean fromMode
         List<int[]> seqs = new ArrayList<>();
         try (ReferenceModel ref = new ReferenceModel(w, length)) {
             for (int s = 0; s < count; s++) {
-                Sampler sampler = new Sampler(false, 1.0, 0, 1.0, seed + s);
+                Sampler sampler = new Sampler(Sampler.Settings.at(1.0), seed + s);
                 int[] seq = new int[length];
                 seq[0] = Gpt2Config.END_OF_TEXT;
                 ref.reset();

@@ -4,6 +4,7 @@ import dev.fpgallm.backend.Backend;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.LongConsumer;
 
 /**
  * Perplexity with a sliding window and logit agreement between the FP32 reference and another backend. The
@@ -24,17 +25,43 @@ public final class Evaluation {
         this.targets = new int[n];
     }
 
+    /** Tokens the reference pass feeds in {@link #REFERENCE_CHUNK}s, for progress between them. */
+    static final int REFERENCE_CHUNK = 32;
+
     /**
      * Runs the FP32 reference over the corpus in windows of {@code window} tokens advancing by {@code stride}.
      *
      * @param onWindow called after each window (progress)
      */
     public static Evaluation reference(Backend fp32, Corpus corpus, int window, int stride, Runnable onWindow) {
+        return reference(fp32, corpus, window, stride, n -> { }, onWindow);
+    }
+
+    /**
+     * As above, reporting the tokens fed ({@link #tokenCount} in all): each window goes through the reference's KV
+     * cache {@value #REFERENCE_CHUNK} tokens at a time. The FP32 reference computes every row on its own (the same
+     * products in the same order), so this gives the same logits, bit for bit, as one prefill of the whole window.
+     *
+     * @param onTokens called with the tokens of each chunk once they are fed (progress)
+     */
+    public static Evaluation reference(Backend fp32, Corpus corpus, int window, int stride, LongConsumer onTokens) {
+        return reference(fp32, corpus, window, stride, onTokens, () -> { });
+    }
+
+    /** The tokens {@link #reference} feeds: every window's. */
+    public static long tokenCount(Corpus corpus, int window, int stride) {
+        long n = 0;
+        for (Window w : Window.over(corpus, window, stride)) n += w.end() - w.begin();
+        return n;
+    }
+
+    private static Evaluation reference(Backend fp32, Corpus corpus, int window, int stride, LongConsumer onTokens,
+                                        Runnable onWindow) {
         Evaluation e = new Evaluation(corpus, Window.over(corpus, window, stride));
         int t = 0;
         double nll = 0;
         for (Window w : e.windows) {
-            float[][] logits = e.run(fp32, w);
+            float[][] logits = e.runInChunks(fp32, w, onTokens);
             int[] seq = corpus.sequences().get(w.sequence());
             for (int j = w.scoreFrom(); j < w.end(); j++) {
                 float[] l = logits[j - 1 - w.begin()];
@@ -90,6 +117,19 @@ public final class Evaluation {
         }
         int n = targets.length;
         return new Quality(n, Math.exp(referenceNll / n), Math.exp(nll / n), (double) agree / n, cosine / n, kl / n);
+    }
+
+    private float[][] runInChunks(Backend b, Window w, LongConsumer onTokens) {
+        int[] seq = corpus.sequences().get(w.sequence());
+        float[][] logits = new float[w.end() - w.begin()][];
+        b.reset();
+        for (int from = w.begin(); from < w.end(); from += REFERENCE_CHUNK) {
+            int to = Math.min(w.end(), from + REFERENCE_CHUNK);
+            float[][] part = b.prefillAll(Arrays.copyOfRange(seq, from, to));
+            System.arraycopy(part, 0, logits, from - w.begin(), part.length);
+            onTokens.accept(to - from);
+        }
+        return logits;
     }
 
     private float[][] run(Backend b, Window w) {

@@ -6,6 +6,8 @@ import dev.fpgallm.npu.Band;
 import java.util.Arrays;
 import java.util.Optional;
 import java.util.OptionalDouble;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.IntConsumer;
 import java.util.function.LongSupplier;
 
@@ -14,6 +16,9 @@ import java.util.function.LongSupplier;
  * Times are wall-clock: time to first token (prefill + first sample) and the time of each decode step.
  */
 public final class Generation {
+    /** The backends that have prefilled in this JVM: the first prefill of each also runs the JIT compiler on its code. */
+    private static final Set<String> WARM = ConcurrentHashMap.newKeySet();
+
     private Generation() {
     }
 
@@ -33,12 +38,14 @@ public final class Generation {
                              IntConsumer onToken, LongSupplier nanoTime) {
         if (promptIds.length == 0) throw new IllegalArgumentException("empty prompt");
         backend.reset();
+        for (int id : promptIds) sampler.accept(id); // the repeat penalty's window starts in the prompt
         int[] out = new int[maxNewTokens];
         long[] stepNanos = new long[Math.max(0, maxNewTokens - 1)];
         double predictedSum = 0;
         int predictedSteps = 0, bandSteps = 0;
         Band bandSum = Band.ZERO;
 
+        boolean cold = WARM.add(backend.name());
         long t0 = nanoTime.getAsLong();
         float[] logits = backend.prefill(promptIds);
         int next = sampler.sample(logits);
@@ -47,6 +54,7 @@ public final class Generation {
         Optional<Band> prefillBand = backend.predictedLastStep();
         int n = 0;
         if (maxNewTokens > 0) {
+            sampler.accept(next);
             out[n++] = next;
             onToken.accept(next);
         }
@@ -56,6 +64,7 @@ public final class Generation {
             logits = backend.decode(next);
             next = sampler.sample(logits);
             stepNanos[steps++] = nanoTime.getAsLong() - s;
+            sampler.accept(next);
             OptionalDouble p = backend.predictedLastStepMillis();
             if (p.isPresent()) {
                 predictedSum += p.getAsDouble();
@@ -73,7 +82,7 @@ public final class Generation {
                 Arrays.copyOf(stepNanos, steps),
                 predictedPrefill,
                 predictedSteps > 0 ? OptionalDouble.of(predictedSum / predictedSteps) : OptionalDouble.empty(),
-                prefillBand, bandSteps > 0 ? Optional.of(bandSum.times(1.0 / bandSteps)) : Optional.empty());
+                prefillBand, bandSteps > 0 ? Optional.of(bandSum.times(1.0 / bandSteps)) : Optional.empty(), cold);
     }
 
     /**
@@ -84,10 +93,12 @@ public final class Generation {
      * @param predictedDecodeMillis     the cycle model's mean KV260 time per decode step (pessimistic end)
      * @param predictedPrefillBand      the prefill's predicted band (optimistic to pessimistic)
      * @param predictedDecodeBand       the mean decode step's predicted band
+     * @param coldStart                 the first prefill of this backend in this JVM: its time includes the JIT
+     *                                  compiler's warm-up of the backend's code (bench runs warm-up rounds instead)
      */
     public record Result(int[] promptIds, int[] outputIds, double prefillMillis, long[] decodeStepNanos,
                          OptionalDouble predictedPrefillMillis, OptionalDouble predictedDecodeMillis,
-                         Optional<Band> predictedPrefillBand, Optional<Band> predictedDecodeBand) {
+                         Optional<Band> predictedPrefillBand, Optional<Band> predictedDecodeBand, boolean coldStart) {
         /** Mean wall time per decode step, NaN when only one token was generated. */
         public double latencyPerTokenMillis() {
             if (decodeStepNanos.length == 0) return Double.NaN;

@@ -137,6 +137,12 @@ public final class CheckpointLoader {
 
     /** Writes weights as a Hugging Face folder (config.json + F32 model.safetensors, GPT2LMHeadModel names). */
     public static void save(Gpt2Weights w, Path dir, String note) throws java.io.IOException {
+        save(w, dir, note, dev.fpgallm.Progress.Sink.NONE, WEIGHTS);
+    }
+
+    /** As above, with the bytes written to model.safetensors as the progress of a step called {@code label}. */
+    public static void save(Gpt2Weights w, Path dir, String note, dev.fpgallm.Progress.Sink progress, String label)
+            throws java.io.IOException {
         Gpt2Config c = w.config();
         long d = c.nEmbd();
         SafetensorsWriter out = new SafetensorsWriter().metadata("format", "pt");
@@ -156,7 +162,9 @@ public final class CheckpointLoader {
         putLayerNorm(out, "transformer.ln_f", w.lnF());
         if (!w.tiedLmHead()) out.put("lm_head.weight", w.lmHead(), c.vocabSize(), d);
         Files.createDirectories(dir);
-        out.write(dir.resolve(WEIGHTS));
+        try (dev.fpgallm.Progress p = progress.start(label, out.dataBytes(), dev.fpgallm.Progress.BYTES)) {
+            out.write(dir.resolve(WEIGHTS), p::advance);
+        }
         AtomicWrite.replace(dir.resolve(CONFIG), c.toJson(w.tiedLmHead()).getBytes(StandardCharsets.UTF_8));
     }
 

@@ -1,5 +1,6 @@
 package dev.fpgallm.model;
 
+import dev.fpgallm.Progress;
 import dev.fpgallm.UserError;
 import dev.fpgallm.io.AtomicWrite;
 import dev.fpgallm.io.Temporaries;
@@ -70,13 +71,19 @@ public final class ModelStore {
      * @param notice receives one line when the weights are synthetic (and one while they are created)
      */
     public static Source resolve(String spec, Consumer<String> notice) {
+        return resolve(spec, Progress.Sink.lines(notice));
+    }
+
+    /** As above; creating synthetic weights shows its progress on {@code progress}, and notes go there. */
+    public static Source resolve(String spec, Progress.Sink progress) {
+        Consumer<String> notice = progress::note;
         Optional<Gpt2Config> preset = preset(spec);
         if (preset.isEmpty()) return resolvePath(spec);
         Gpt2Config config = Gpt2Config.preset(preset.get().name().substring(SYNTHETIC_LABEL.length()));
         Path folder = syntheticFolder(config.name(), SYNTHETIC_SEED);
         if (!CheckpointLoader.isCheckpointFolder(folder)) {
             Temporaries.cleanStaleIn(folder.getParent()); // fpga-llm's own folder: any killed run's leftovers
-            createSynthetic(config, SYNTHETIC_SEED, folder, notice);
+            createSynthetic(config, SYNTHETIC_SEED, folder, progress);
         }
         notice.accept("note: " + config.name() + " weights are synthetic (seed " + SYNTHETIC_SEED
                 + ", a trained model's statistics, not its knowledge): for real ones pass --model DIR (see README, Real weights)");
@@ -144,12 +151,17 @@ public final class ModelStore {
      * half-written. Stale temporaries of killed runs beside it are removed first.
      */
     public static void createSynthetic(Gpt2Config config, long seed, Path folder, Consumer<String> notice) {
-        notice.accept("creating synthetic " + config.name() + " weights (seed " + seed + ") in " + folder);
+        createSynthetic(config, seed, folder, Progress.Sink.lines(notice));
+    }
+
+    /** As above, the bytes written as progress on {@code progress}. */
+    public static void createSynthetic(Gpt2Config config, long seed, Path folder, Progress.Sink progress) {
+        progress.note("creating synthetic " + config.name() + " weights (seed " + seed + ") in " + folder);
         Path tmp = Temporaries.beside(folder);
         try {
             Files.createDirectories(folder.getParent());
             Temporaries.cleanStale(folder);
-            SyntheticCheckpoint.write(config, seed, tmp);
+            SyntheticCheckpoint.write(config, seed, tmp, progress);
             try {
                 Files.move(tmp, folder, StandardCopyOption.ATOMIC_MOVE);
             } catch (IOException e) {

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongConsumer;
 
 /**
  * Writes F32 tensors as a safetensors file. The file appears atomically: it is written beside the target and
@@ -33,8 +34,20 @@ public final class SafetensorsWriter {
         return this;
     }
 
+    /** The bytes of the tensors' data (the file is this plus its header). */
+    public long dataBytes() {
+        long n = 0;
+        for (float[] v : values.values()) n += 4L * v.length;
+        return n;
+    }
+
     /** Writes the file; a failure (full disk, no permission) is a {@link dev.fpgallm.UserError} and leaves nothing. */
     public void write(Path target) {
+        write(target, bytes -> { });
+    }
+
+    /** As above; {@code written} hears of each chunk of tensor data as it goes out (progress). */
+    public void write(Path target, LongConsumer written) {
         Map<String, Object> header = new LinkedHashMap<>();
         if (!metadata.isEmpty()) header.put("__metadata__", new LinkedHashMap<String, Object>(metadata));
         long offset = 0;
@@ -61,6 +74,7 @@ public final class SafetensorsWriter {
                     chunk.clear();
                     chunk.asFloatBuffer().put(v, i, n);
                     out.write(chunk.array(), 0, 4 * n);
+                    written.accept(4L * n);
                     i += n;
                 }
             }

@@ -1,5 +1,6 @@
 package dev.fpgallm.model;
 
+import dev.fpgallm.Progress;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -37,8 +38,14 @@ public final class SyntheticCheckpoint {
 
     /** Writes {@code config.json} and {@code model.safetensors} (F32) into {@code dir}. */
     public static void write(Gpt2Config config, long seed, Path dir) throws IOException {
+        write(config, seed, dir, Progress.Sink.NONE);
+    }
+
+    /** As above, the bytes written as progress on {@code progress}. */
+    public static void write(Gpt2Config config, long seed, Path dir, Progress.Sink progress) throws IOException {
         CheckpointLoader.save(generate(config, seed), dir, "synthetic weights, preset " + config.name() + ", seed " + seed
-                + ", generator v" + VERSION + ", written by " + dev.fpgallm.BuildInfo.current().describe());
+                + ", generator v" + VERSION + ", written by " + dev.fpgallm.BuildInfo.current().describe(), progress,
+                "writing synthetic " + config.name() + " weights");
     }
 
     public static Gpt2Weights generate(Gpt2Config c, long seed) {

@@ -13,7 +13,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The CPU baseline: ONNX Runtime's CPU execution provider (all graph optimizations, one intra-op thread per core).
+ * The CPU baseline: ONNX Runtime's CPU execution provider (all graph optimizations; {@code threads} intra-op threads,
+ * one per core by default).
  * For a model imported from an ONNX file it runs that file as given, so it is an independent check of the import;
  * for any other model it runs the project's own export (optimum layout). A graph with a KV cache keeps it inside
  * ONNX Runtime: each step's {@code present.*} tensors are fed back as the next step's {@code past_key_values.*},
@@ -31,8 +32,14 @@ public final class OrtBackend implements Backend {
 
     /** The model that {@code weights} came from if it was an ONNX file, else the project's export of it. */
     public static OrtBackend open(Gpt2Weights weights, int maxSeq) {
+        return open(weights, maxSeq, Runtime.getRuntime().availableProcessors());
+    }
+
+    /** As {@link #open(Gpt2Weights, int)}, on {@code threads} intra-op threads. */
+    public static OrtBackend open(Gpt2Weights weights, int maxSeq, int threads) {
         Optional<Path> file = OnnxImporter.sourceOf(weights);
-        return file.isPresent() ? new OrtBackend(file.get(), weights.config(), maxSeq) : new OrtBackend(weights, maxSeq);
+        return file.isPresent() ? new OrtBackend(file.get(), weights.config(), maxSeq, threads)
+                : new OrtBackend(weights, maxSeq, ExportStyle.OPTIMUM, threads);
     }
 
     public OrtBackend(Gpt2Weights weights, int maxSeq) {
@@ -41,20 +48,29 @@ public final class OrtBackend implements Backend {
 
     /** Runs the model exported in another style (tests show every style computes the same). */
     OrtBackend(Gpt2Weights weights, int maxSeq, ExportStyle style) {
+        this(weights, maxSeq, style, Runtime.getRuntime().availableProcessors());
+    }
+
+    private OrtBackend(Gpt2Weights weights, int maxSeq, ExportStyle style, int threads) {
         this.c = weights.config();
         this.maxSeq = checked(maxSeq);
         this.source = "the export of " + c.name();
         try (Arena arena = Arena.ofConfined()) {
-            decoder = OrtDecoder.of(OnnxExporter.export(weights, style, arena), source, c.nLayer(), c.nHead(), c.headDim(), true);
+            decoder = OrtDecoder.of(OnnxExporter.export(weights, style, arena), source, c.nLayer(), c.nHead(), c.headDim(),
+                    true, threads);
         }
     }
 
     /** Runs {@code file} as given; {@code config} is what its import found. */
     public OrtBackend(Path file, Gpt2Config config, int maxSeq) {
+        this(file, config, maxSeq, Runtime.getRuntime().availableProcessors());
+    }
+
+    private OrtBackend(Path file, Gpt2Config config, int maxSeq, int threads) {
         this.c = config;
         this.maxSeq = checked(maxSeq);
         this.source = file.toString();
-        decoder = OrtDecoder.open(file, c.nLayer(), c.nHead(), c.headDim(), true);
+        decoder = OrtDecoder.open(file, c.nLayer(), c.nHead(), c.headDim(), true, threads);
     }
 
     private int checked(int n) {

@@ -47,20 +47,25 @@ final class OrtDecoder implements AutoCloseable {
     final String[] past, present;      // [2 l] key, [2 l + 1] value; empty arrays when the graph has none
     private final long[] pastShape;    // [1, n_head, 0, head_dim]
 
-    /** The model in {@code file}, as ONNX Runtime reads it. */
-    static OrtDecoder open(Path file, int layers, int heads, int headDim, boolean optimize) {
-        return new OrtDecoder(file.toString(), null, file.toString(), layers, heads, headDim, optimize);
+    /** The model in {@code file}, as ONNX Runtime reads it, on {@code threads} intra-op threads. */
+    static OrtDecoder open(Path file, int layers, int heads, int headDim, boolean optimize, int threads) {
+        return new OrtDecoder(file.toString(), null, file.toString(), layers, heads, headDim, optimize, threads);
     }
 
     /** A model built in memory: serialized into native memory for ONNX Runtime (which copies it), then freed. */
     static OrtDecoder of(ModelProto model, String what, int layers, int heads, int headDim, boolean optimize) {
-        return new OrtDecoder(null, model, what, layers, heads, headDim, optimize);
+        return of(model, what, layers, heads, headDim, optimize, Runtime.getRuntime().availableProcessors());
     }
 
-    private OrtDecoder(String path, ModelProto model, String what, int layers, int heads, int headDim, boolean optimize) {
+    static OrtDecoder of(ModelProto model, String what, int layers, int heads, int headDim, boolean optimize, int threads) {
+        return new OrtDecoder(null, model, what, layers, heads, headDim, optimize, threads);
+    }
+
+    private OrtDecoder(String path, ModelProto model, String what, int layers, int heads, int headDim, boolean optimize,
+                       int threads) {
         this.what = what;
         this.layers = layers;
-        session = createSession(path, model, optimize);
+        session = createSession(path, model, optimize, threads);
         try {
             Map<String, NodeInfo> in = session.getInputInfo();
             Map<String, NodeInfo> out = session.getOutputInfo();
@@ -92,9 +97,9 @@ final class OrtDecoder implements AutoCloseable {
         }
     }
 
-    private OrtSession createSession(String path, ModelProto model, boolean optimize) {
+    private OrtSession createSession(String path, ModelProto model, boolean optimize, int threads) {
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
-            options.setIntraOpNumThreads(Runtime.getRuntime().availableProcessors());
+            options.setIntraOpNumThreads(threads);
             options.setInterOpNumThreads(1);
             options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
             options.setOptimizationLevel(optimize ? OrtSession.SessionOptions.OptLevel.ALL_OPT

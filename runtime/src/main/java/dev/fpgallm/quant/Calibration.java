@@ -35,6 +35,11 @@ public final class Calibration {
 
     /** Runs {@code sequences} prefills of {@code length} tokens and returns the ranges they reached. */
     public static ActivationRanges run(Gpt2Weights w, int sequences, int length) {
+        return run(w, sequences, length, () -> { });
+    }
+
+    /** As above; {@code onSequence} runs after each prefill (progress). */
+    public static ActivationRanges run(Gpt2Weights w, int sequences, int length, Runnable onSequence) {
         int[] text = Gpt2Tokenizer.gpt2().encode(TEXT.repeat(1 + sequences * length / 200));
         // a model with a reduced vocabulary (test fixtures) sees the text's ids folded into its range
         int vocab = w.config().vocabSize();
@@ -47,6 +52,7 @@ public final class Calibration {
                 int from = (s * len) % Math.max(1, text.length - len);
                 m.reset();
                 m.prefillAll(Arrays.copyOfRange(text, from, from + len));
+                onSequence.run();
             }
         }
         return ranges;

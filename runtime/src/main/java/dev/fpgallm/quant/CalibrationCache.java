@@ -1,5 +1,6 @@
 package dev.fpgallm.quant;
 
+import dev.fpgallm.Progress;
 import dev.fpgallm.UserError;
 import dev.fpgallm.io.AtomicWrite;
 import dev.fpgallm.io.Temporaries;
@@ -38,6 +39,12 @@ public final class CalibrationCache {
     }
 
     public static ActivationRanges ranges(Gpt2Weights w, Consumer<String> notice) {
+        return ranges(w, Progress.Sink.lines(notice));
+    }
+
+    /** The cached ranges, or calibrates with its progress on {@code progress}; notes go there too. */
+    public static ActivationRanges ranges(Gpt2Weights w, Progress.Sink progress) {
+        Consumer<String> notice = progress::note;
         String key = key(w);
         Path dir = ModelStore.home().resolve("calibration");
         Path file = dir.resolve(key + "-" + SEQUENCES + "x" + LENGTH + ".json");
@@ -49,9 +56,11 @@ public final class CalibrationCache {
                         + (e instanceof IOException io ? AtomicWrite.reason(io) : e.getMessage()) + ")");
             }
         }
-        notice.accept("calibrating activation scales on the FP32 reference (" + SEQUENCES + " x " + LENGTH
-                + " tokens; once per model) ...");
-        ActivationRanges r = Calibration.run(w, SEQUENCES, LENGTH);
+        ActivationRanges r;
+        try (Progress p = progress.start("calibrating activation scales on the FP32 reference, once per model", SEQUENCES,
+                "sequences of " + LENGTH + " tokens")) {
+            r = Calibration.run(w, SEQUENCES, LENGTH, p::step);
+        }
         String bad = r.firstNonFinite();
         if (bad != null)
             throw new UserError(w.config().name() + ": the FP32 reference's activations are not finite on the "

@@ -10,7 +10,8 @@ import dev.fpgallm.model.Linear;
 /**
  * The FP32 golden model: GPT-2 exactly as Hugging Face computes it, in plain Java. Every other backend is compared
  * to this one. One forward pass handles M tokens at once (prefill) or one (decode); K and V of every position stay
- * in the cache, so decode costs one row of work per token.
+ * in the cache, so decode costs one row of work per token. The matrix products and attention heads are split across
+ * {@code threads} threads ({@link HostThreads}).
  */
 public final class ReferenceModel implements Backend {
     private final Gpt2Weights w;
@@ -18,9 +19,15 @@ public final class ReferenceModel implements Backend {
     private final int maxSeq;
     private final TransformerBlock[] blocks; // each with its KV cache
     private int position;
+    private final HostThreads threads;
     private ActivationObserver observer;
 
+    /** On every core the JVM may use. */
     public ReferenceModel(Gpt2Weights weights, int maxSeq) {
+        this(weights, maxSeq, Runtime.getRuntime().availableProcessors());
+    }
+
+    public ReferenceModel(Gpt2Weights weights, int maxSeq, int threads) {
         this.w = weights;
         this.c = weights.config();
         if (maxSeq < 1 || maxSeq > c.nPositions())
@@ -29,6 +36,11 @@ public final class ReferenceModel implements Backend {
         blocks = new TransformerBlock[c.nLayer()];
         for (int l = 0; l < c.nLayer(); l++)
             blocks[l] = new TransformerBlock(weights.blocks().get(l), c, l, maxSeq, TransformerBlock.FP32);
+        this.threads = new HostThreads(threads);
+    }
+
+    public int threads() {
+        return threads.threads();
     }
 
     /** Calibration hook: sees every activation the NPU quantizes (null to stop). */
@@ -82,6 +94,10 @@ public final class ReferenceModel implements Backend {
 
     /** Runs tokens through the model; logits of every row, or of the last only. */
     private float[][] forward(int[] tokens, boolean allLogits) {
+        return threads.call(() -> forwardHere(tokens, allLogits));
+    }
+
+    private float[][] forwardHere(int[] tokens, boolean allLogits) {
         int m = tokens.length, d = c.nEmbd(), pos = position;
         if (m == 0) throw new IllegalArgumentException("no tokens to feed");
         if (pos + m > maxSeq) throw new SequenceFullException(pos, m, maxSeq);
@@ -135,5 +151,6 @@ public final class ReferenceModel implements Backend {
 
     @Override
     public void close() {
+        threads.close();
     }
 }

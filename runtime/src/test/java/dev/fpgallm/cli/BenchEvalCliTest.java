@@ -119,7 +119,7 @@ class BenchEvalCliTest {
     @Test
     void benchRejectsBadInputInOneLineAndWritesNothing(@TempDir Path dir) throws Exception {
         String out = dir.resolve("x.csv").toString();
-        CliRunner.run("bench", "--model", "tiny", "--gen", "1", "--out", out).assertOneLineError("--gen");
+        CliRunner.run("bench", "--model", "tiny", "--gen", "1", "--out", out).assertOneLineError("--max-new-tokens must be at least 2");
         CliRunner.run("bench", "--model", "tiny", "--backends", "emu,gpu", "--out", out).assertOneLineError("unknown backend 'gpu'");
         CliRunner.run("bench", "--model", "tiny", "--prompt-lens", "0", "--out", out).assertOneLineError("--prompt-lens");
         CliRunner.run("bench", "--model", "tiny", "--plot", dir.resolve("x.jpg").toString()).assertOneLineError(".png");
@@ -128,7 +128,7 @@ class BenchEvalCliTest {
                 .assertOneLineError("n_positions");
         CliRunner.run("bench", "--model", "tiny", "--subtract-idle", "--out", out).assertOneLineError("--idle-seconds");
         CliRunner.run("bench", "--model", "tiny", "--fp16-layers", "x", "--out", out).assertOneLineError("--fp16-layers");
-        CliRunner.run("bench", "--model", "tiny", "-o", "xml").assertOneLineError("-o must be md, csv, json or jsonl");
+        CliRunner.run("bench", "--model", "tiny", "-o", "xml").assertOneLineError("'--output': must be md, csv, json or jsonl");
         CliRunner.run("bench", "--model", "tiny", "--out", dir.resolve("x.txt").toString()).assertOneLineError(".jsonl or .md");
         try (var files = Files.list(dir)) {
             assertEquals(0, files.count(), "nothing written");

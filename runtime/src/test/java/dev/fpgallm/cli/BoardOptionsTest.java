@@ -110,7 +110,7 @@ class BoardOptionsTest {
                 .assertOneLineError("does not cover what the kernel uses");
         CliRunner.run("generate", "--model", "tiny", "--board", "u250", "--board-calibration", f.toString(), "hi")
                 .assertOneLineError("at 300 MHz, the U250 model's kernel clock");
-        CliRunner.run("bench", "--model", "tiny", "--board", "zcu102").assertOneLineError("unknown --board 'zcu102'");
+        CliRunner.run("bench", "--model", "tiny", "--board", "zcu102").assertOneLineError("'--board': unknown board 'zcu102'");
     }
 
     /** Made up: a 200 MHz row of the given efficiency (16 MiB per port, 256-byte bursts). */

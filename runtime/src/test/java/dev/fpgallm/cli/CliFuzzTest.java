@@ -26,37 +26,40 @@ import java.util.Set;
  * command that accepts its input exits 0 at {@link Main#checked()}, before any long work, so the fuzzer spends its
  * time on the checks. Paths never leave a sandbox folder: every value of a path option is mapped into it, where a few
  * entries wait (model folders with good and bad config.json files, a folder, links to /dev/null and to nothing ...).
- * {@code inspect} runs real work (it has no check-only point) and is left to the unit tests.
+ * Every command has its check-only point, inspect included.
  * <p>
  * Findings: an exit code other than 0 or 2, anything thrown out of Main.run, or a bad-input exit whose stderr is not
  * exactly one line without a stack trace.
  */
 class CliFuzzTest {
-    private static final Set<String> PATH_OPTIONS = Set.of("--model", "--out", "--text", "--plot", "--xclbin",
-            "--sysfs-root", "--xrt-lib");
+    private static final Set<String> PATH_OPTIONS = Set.of("-m", "--model", "--out", "--text", "-f", "--prompt-file",
+            "--plot", "--xclbin", "--sysfs-root", "--xrt-lib", "--board-calibration");
     private static final Set<String> MODEL_NAMES = Set.of("tiny", "distilgpt2", "gpt2", "synthetic:tiny",
             "synthetic:gpt2", "synthetic:", "synthetic:huge");
     private static Path sandbox;
 
     @FuzzTest(maxDuration = "30s")
-    @DictionaryEntries({"generate", "bench", "eval", "logits", "tokenize", "detokenize", "synth-model", "export-onnx",
+    @DictionaryEntries({"generate", "bench", "eval", "logits", "inspect", "tokenize", "detokenize", "synth-model", "export-onnx",
             "npu-vectors", "devices", "probe-bandwidth", "help", "--version", "--model", "--max-seq", "--backend", "--backends", "--softmax",
             "--precision", "--fp16-layers", "--device", "--max-new-tokens", "--temperature", "--top-k", "--top-p",
             "--seed", "--greedy", "--json", "--truncate-prompt", "--ignore-eos", "--prompt-lens", "--gen", "--repeats",
             "--warmup", "--out", "--plot", "--idle-seconds", "--subtract-idle", "--power", "--power-interval-ms",
             "--quality-sequences", "--text", "--sequences", "--stride", "--max-tokens", "--sweep", "--ids", "--prefill",
             "--preset", "--opset", "--random", "--xrt-lib", "--xclbin", "--clock-mhz", "--mib-per-port", "--burst-bytes",
-            "--ports", "--debug", "--help", "2147483647",
+            "--ports", "--debug", "--help", "-m", "-p", "-f", "-n", "-s", "-t", "-r", "-o", "--prompt", "--prompt-file",
+            "--temp", "--min-p", "--repeat-penalty", "--repeat-last-n", "--threads", "--repetitions", "--corpus-seed",
+            "--weights-seed", "--vector-seed", "--board", "--board-calibration", "--summary", "--position", "--tokens",
+            "u250", "json", "2147483647",
             "-2147483648", "NaN", "Infinity", "auto:", "m-ok", "m-hd8", "m-vocab", "link-null", "/dev/null", "dir"})
     void commandLine(byte[] input) {
         String[] lines = new String(input, StandardCharsets.UTF_8).split("\n", -1);
-        if (lines.length == 0 || lines[0].equals("inspect")) return;
+        if (lines.length == 0) return;
         List<String> args = new ArrayList<>();
         for (int i = 0; i < lines.length && args.size() < 64; i++) {
             String a = lines[i];
             String previous = i > 0 ? lines[i - 1] : "";
             int eq = a.indexOf('=');
-            if (a.startsWith("--") && eq > 0 && PATH_OPTIONS.contains(a.substring(0, eq)))
+            if (a.startsWith("-") && eq > 0 && PATH_OPTIONS.contains(a.substring(0, eq)))
                 a = a.substring(0, eq + 1) + confine(a.substring(0, eq), a.substring(eq + 1));
             else if (PATH_OPTIONS.contains(previous)) a = confine(previous, a);
             else if (a.startsWith("@")) a = "@" + confine("--out", a.substring(1)); // picocli's argument files

@@ -53,4 +53,74 @@ class LauncherTest {
         assertFalse(text.contains("incubator"), text);
         assertFalse(text.contains("binary file"), text);
     }
+
+    /** A copy of the launcher and .mvn/jdk.sh in {@code root}, beside a stand-in JDK whose java runs {@code java}. */
+    private static Path launcherIn(Path root, String java) throws Exception {
+        Path script = Path.of("..", "fpga-llm").toAbsolutePath().normalize();
+        assumeTrue(Files.isRegularFile(script) && Files.isExecutable(Path.of("/bin/bash")), "needs the launcher and bash");
+        Path launcher = Files.copy(script, root.resolve("fpga-llm"));
+        Files.copy(script.resolveSibling(".mvn/jdk.sh"), Files.createDirectories(root.resolve(".mvn")).resolve("jdk.sh"));
+        Path jdk = Files.createDirectories(root.resolve("jdk/bin"));
+        Files.writeString(root.resolve("jdk/release"), "JAVA_VERSION=\"25\"\n");
+        executable(jdk.resolve("java"), "#!/usr/bin/env bash\n" + java);
+        executable(jdk.resolve("javac"), "#!/bin/sh\nexit 0\n");
+        return launcher;
+    }
+
+    private static void executable(Path file, String text) throws Exception {
+        Files.writeString(file, text);
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+
+    private static ProcessBuilder launch(Path root, String... command) {
+        ProcessBuilder pb = new ProcessBuilder(command).directory(root.toFile());
+        pb.environment().put("JAVA_HOME", root.resolve("jdk").toString());
+        pb.environment().put("FPGA_LLM_JDK_DIRS", root.resolve("no-other-jdks").toString());
+        pb.environment().remove("CI");
+        pb.environment().remove("FPGA_LLM_NO_BUILD");
+        return pb;
+    }
+
+    private static String[] run(ProcessBuilder pb) throws Exception {
+        Process p = pb.start();
+        p.getOutputStream().close();
+        byte[] err = p.getErrorStream().readAllBytes();
+        byte[] out = p.getInputStream().readAllBytes();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        return new String[] {new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8), "" + p.exitValue()};
+    }
+
+    /** The first build says how long builds take (the last one's time once there was one) and when it is done. */
+    @Test
+    void theBuildSaysHowLongItTakesAndWhenItIsDone(@TempDir Path root) throws Exception {
+        Path launcher = launcherIn(root, "echo ran\n");
+        Files.writeString(root.resolve("pom.xml"), "<project/>\n");
+        Files.createDirectories(root.resolve("runtime/src/main"));
+        executable(root.resolve("mvnw"), "#!/bin/sh\nsleep 1\nmkdir -p runtime/target\n: > runtime/target/fpga-llm.jar\n");
+        String[] first = run(launch(root, "/bin/bash", launcher.toString(), "tokenize", "-p", "hi"));
+        assertEquals("0", first[2], first[1]);
+        assertEquals("ran\n", first[0]);
+        assertTrue(first[1].contains("fpga-llm: building the runtime jar (first run or sources changed; about a minute on 2 cores) ...\n"), first[1]);
+        assertTrue(first[1].matches("(?s).*fpga-llm: built in [0-9]+ s\n.*"), first[1]);
+        assertFalse(first[1].contains("\r"), "no heartbeat off a terminal: " + first[1]);
+        String took = Files.readString(root.resolve("runtime/target/fpga-llm.build-seconds")).strip();
+        Thread.sleep(1100);
+        Files.writeString(root.resolve("runtime/src/main/New.java"), "class New {}\n"); // newer than the jar
+        String[] second = run(launch(root, "/bin/bash", launcher.toString(), "tokenize", "-p", "hi"));
+        assertTrue(second[1].contains("(first run or sources changed; the last build here took " + took + " s) ..."), second[1]);
+    }
+
+    /** On a terminal the JVM gets the terminal as fd 3 (progress redraws pass no line filter); elsewhere not. */
+    @Test
+    void aTerminalIsHandedToTheJvmAsFd3(@TempDir Path root) throws Exception {
+        Path launcher = launcherIn(root, "printf '%s\\n' \"$@\"\n");
+        Files.createDirectories(root.resolve("runtime/target"));
+        Files.write(root.resolve("runtime/target/fpga-llm.jar"), new byte[0]);
+        String[] piped = run(launch(root, "/bin/bash", launcher.toString(), "tokenize"));
+        assertFalse(piped[0].contains("-Dfpga.llm.stderr.tty"), piped[0]);
+        Path script = Path.of("/usr/bin/script");
+        assumeTrue(Files.isExecutable(script), "needs script(1) for a pseudo-terminal");
+        String[] tty = run(launch(root, script.toString(), "-qec", "/bin/bash " + launcher + " tokenize", "/dev/null"));
+        assertTrue(tty[0].contains("-Dfpga.llm.stderr.tty=/dev/fd/3"), tty[0] + tty[1]);
+    }
 }

@@ -54,6 +54,20 @@ class EvaluationTest {
         }
     }
 
+    /** The reference pass feeds each window in chunks through the KV cache (progress); compare feeds it whole. */
+    @Test
+    void theChunkedReferencePassIsBitIdenticalToWholeWindows() {
+        try (Backend ref = new ReferenceModel(weights, 40)) {
+            long[] fed = {0};
+            Evaluation e = Evaluation.reference(ref, corpus, 40, 20, n -> fed[0] += n);
+            assertEquals(Evaluation.tokenCount(corpus, 40, 20), fed[0], "every token fed is reported");
+            Quality q = e.compare(ref, () -> { });
+            assertEquals(q.perplexityFp32(), q.perplexity());
+            assertEquals(0.0, q.meanKl());
+            assertEquals(1.0, q.top1Agreement());
+        }
+    }
+
     @Test
     void emulatorDriftsLittleFromFp32() {
         try (Backend ref = new ReferenceModel(weights, 32);
