@@ -3,7 +3,7 @@ package dev.fpgallm.cli;
 import dev.fpgallm.UserError;
 import dev.fpgallm.backend.Backend;
 import dev.fpgallm.backend.BackendKind;
-import dev.fpgallm.backend.Backends;
+import dev.fpgallm.backends.Backends;
 import dev.fpgallm.Progress;
 import dev.fpgallm.RunEnvironment;
 import dev.fpgallm.bench.BenchFormat;

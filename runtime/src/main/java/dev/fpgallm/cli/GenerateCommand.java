@@ -1,5 +1,6 @@
 package dev.fpgallm.cli;
 
+import dev.fpgallm.backends.Backends;
 import dev.fpgallm.Progress;
 import dev.fpgallm.UserError;
 import dev.fpgallm.backend.Backend;

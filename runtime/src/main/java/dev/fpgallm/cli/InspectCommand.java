@@ -2,14 +2,14 @@ package dev.fpgallm.cli;
 
 import dev.fpgallm.UserError;
 import dev.fpgallm.backend.BackendKind;
-import dev.fpgallm.backend.Backends;
+import dev.fpgallm.backends.Backends;
 import dev.fpgallm.compiler.CompiledModel;
 import dev.fpgallm.model.CheckpointLoader;
 import dev.fpgallm.model.Gpt2Weights;
 import dev.fpgallm.json.Json;
 import dev.fpgallm.model.DType;
 import dev.fpgallm.model.Gpt2Config;
-import dev.fpgallm.model.ModelStore;
+import dev.fpgallm.store.ModelStore;
 import dev.fpgallm.model.SafetensorsFile;
 import dev.fpgallm.npu.Band;
 import dev.fpgallm.npu.BoardModel;

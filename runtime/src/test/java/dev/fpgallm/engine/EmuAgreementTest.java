@@ -3,7 +3,7 @@ package dev.fpgallm.engine;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.fpgallm.backend.Backend;
-import dev.fpgallm.backend.Backends;
+import dev.fpgallm.backends.Backends;
 import dev.fpgallm.model.Gpt2Config;
 import dev.fpgallm.model.Gpt2Weights;
 import dev.fpgallm.model.SyntheticCheckpoint;

@@ -1,7 +1,7 @@
 package dev.fpgallm.engine;
 
 import dev.fpgallm.backend.Backend;
-import dev.fpgallm.backend.Backends;
+import dev.fpgallm.backends.Backends;
 import dev.fpgallm.model.Gpt2Config;
 import dev.fpgallm.model.Gpt2Weights;
 import dev.fpgallm.model.SyntheticCheckpoint;

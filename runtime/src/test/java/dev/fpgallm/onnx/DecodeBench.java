@@ -2,11 +2,11 @@ package dev.fpgallm.onnx;
 
 import dev.fpgallm.UserError;
 import dev.fpgallm.backend.Backend;
-import dev.fpgallm.backend.Backends;
+import dev.fpgallm.backends.Backends;
 import dev.fpgallm.generate.Generation;
 import dev.fpgallm.generate.Sampler;
 import dev.fpgallm.model.Gpt2Weights;
-import dev.fpgallm.model.ModelStore;
+import dev.fpgallm.store.ModelStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.fpgallm.UserError;
 import dev.fpgallm.backend.Backend;
-import dev.fpgallm.backend.Backends;
+import dev.fpgallm.backends.Backends;
 import dev.fpgallm.backend.SequenceFullException;
 import dev.fpgallm.model.Gpt2Config;
 import dev.fpgallm.model.Gpt2Weights;

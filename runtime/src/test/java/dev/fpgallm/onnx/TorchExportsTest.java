@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.fpgallm.backend.Backend;
-import dev.fpgallm.backend.Backends;
+import dev.fpgallm.backends.Backends;
 import dev.fpgallm.eval.Evaluation;
 import dev.fpgallm.generate.Sampler;
 import dev.fpgallm.model.Gpt2Weights;

@@ -1,4 +1,4 @@
-package dev.fpgallm.backend;
+package dev.fpgallm.backends;
 
 import dev.fpgallm.UserError;
 import dev.fpgallm.compiler.CompiledModel;

@@ -1,9 +1,14 @@
-package dev.fpgallm.model;
+package dev.fpgallm.store;
 
+import dev.fpgallm.CacheHome;
 import dev.fpgallm.Progress;
 import dev.fpgallm.UserError;
 import dev.fpgallm.io.AtomicWrite;
 import dev.fpgallm.io.Temporaries;
+import dev.fpgallm.model.CheckpointLoader;
+import dev.fpgallm.model.Gpt2Config;
+import dev.fpgallm.model.Gpt2Weights;
+import dev.fpgallm.model.SyntheticCheckpoint;
 import dev.fpgallm.onnx.OnnxImporter;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,8 +29,6 @@ import java.util.function.Consumer;
 public final class ModelStore {
     public static final String DEFAULT_PRESET = "distilgpt2";
     public static final long SYNTHETIC_SEED = 0;
-    /** Overrides FPGA_LLM_HOME; lets tests keep the cache inside a temporary folder. */
-    public static final String HOME_PROPERTY = "fpga.llm.home";
 
     /** What kind of file holds the weights. */
     public enum Format { SAFETENSORS, ONNX }
@@ -55,14 +58,6 @@ public final class ModelStore {
     }
 
     private ModelStore() {
-    }
-
-    public static Path home() {
-        String prop = System.getProperty(HOME_PROPERTY);
-        if (prop != null && !prop.isBlank()) return Path.of(prop);
-        String env = System.getenv("FPGA_LLM_HOME");
-        if (env != null && !env.isBlank()) return Path.of(env);
-        return Path.of(System.getProperty("user.home"), ".cache", "fpga-llm");
     }
 
     /**
@@ -143,7 +138,7 @@ public final class ModelStore {
     }
 
     public static Path syntheticFolder(String preset, long seed) {
-        return home().resolve("models").resolve("synthetic-" + preset + "-seed" + seed + "-v" + SyntheticCheckpoint.VERSION);
+        return CacheHome.path().resolve("models").resolve("synthetic-" + preset + "-seed" + seed + "-v" + SyntheticCheckpoint.VERSION);
     }
 
     /**

@@ -1,5 +1,7 @@
-package dev.fpgallm.backend;
+package dev.fpgallm.backends;
 
+import dev.fpgallm.backend.Backend;
+import dev.fpgallm.backend.BackendKind;
 import dev.fpgallm.Progress;
 import dev.fpgallm.compiler.CompiledModel;
 import dev.fpgallm.compiler.NpuCompiler;

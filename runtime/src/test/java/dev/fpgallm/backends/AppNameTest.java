@@ -1,4 +1,4 @@
-package dev.fpgallm.backend;
+package dev.fpgallm.backends;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
