@@ -1,5 +1,7 @@
 package dev.fpgallm.engine;
 
+import static dev.fpgallm.eval.Evaluation.argmax;
+import static dev.fpgallm.eval.Evaluation.cosine;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -114,21 +116,5 @@ class Fp16FallbackTest {
     @Test
     void layersOutsideTheModelAreRejected() {
         assertThrows(IllegalArgumentException.class, () -> engine(List.of(4), false));
-    }
-
-    static double cosine(float[] a, float[] b) {
-        double ab = 0, aa = 0, bb = 0;
-        for (int i = 0; i < a.length; i++) {
-            ab += (double) a[i] * b[i];
-            aa += (double) a[i] * a[i];
-            bb += (double) b[i] * b[i];
-        }
-        return ab / Math.sqrt(aa * bb);
-    }
-
-    static int argmax(float[] l) {
-        int b = 0;
-        for (int i = 1; i < l.length; i++) if (l[i] > l[b]) b = i;
-        return b;
     }
 }

@@ -29,6 +29,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestReporter;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
@@ -59,14 +60,14 @@ class CycleAgreementTest {
     }
 
     @AfterAll
-    static void close() {
+    static void close(TestReporter report) {
         if (kernel != null) {
             double[] o = kernel.builtInCorner("kv260", 0);
             kernel.countIn(o[0], o[1], o[1], o[2]);
             kernel.close();
         }
-        System.out.printf(Locale.ROOT, "CycleAgreementTest: %d instruction predictions compared, worst difference %.4f %% (%s)%n",
-                instructions, 100 * worst, worstWhat);
+        report.publishEntry(String.format(Locale.ROOT, "CycleAgreementTest: %d instruction predictions compared, worst difference %.4f %% (%s)",
+                instructions, 100 * worst, worstWhat));
     }
 
     @Test

@@ -24,6 +24,7 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestReporter;
 
 /**
  * The two implementations of docs/isa.md must agree byte for byte: every output buffer (act, kv, logits) and the
@@ -43,10 +44,10 @@ class KernelDifferentialTest {
     }
 
     @AfterAll
-    static void close() {
+    static void close(TestReporter report) {
         if (kernel != null) kernel.close();
         if (npu != null) npu.close();
-        System.out.println("KernelDifferentialTest: " + compared + " launches compared byte for byte");
+        report.publishEntry("KernelDifferentialTest: " + compared + " launches compared byte for byte");
     }
 
     @Test
