@@ -4,6 +4,7 @@ import dev.fpgallm.UserError;
 import dev.fpgallm.backend.BackendKind;
 import dev.fpgallm.backends.Backends;
 import dev.fpgallm.compiler.CompiledModel;
+import dev.fpgallm.engine.StepPrediction;
 import dev.fpgallm.model.CheckpointLoader;
 import dev.fpgallm.model.Gpt2Weights;
 import dev.fpgallm.json.Json;
@@ -149,13 +150,9 @@ final class InspectCommand implements Callable<Integer> {
                 npuOptions.exactSoftmax() ? Isa.FLAG_SOFTMAX_EXACT : 0);
     }
 
-    /** One prediction per segment's launch (every segment's header carries the same limits). */
+    /** One prediction per segment's launch, from the predictor the engine uses after each step. */
     private static List<LaunchPrediction> predict(CompiledModel m, Launch at, BoardModel board) {
-        List<LaunchPrediction> p = new ArrayList<>();
-        for (CompiledModel.Segment s : m.segments())
-            p.add(LaunchPrediction.of(board, s.program().instructions(),
-                    new Launch(s.program().header(), at.position(), at.nTokens(), at.flags())));
-        return p;
+        return new StepPrediction(m, board, at.flags()).launches(at.position(), at.nTokens());
     }
 
     private static Band total(List<LaunchPrediction> launches) {

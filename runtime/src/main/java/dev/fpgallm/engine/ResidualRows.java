@@ -8,16 +8,16 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
- * The host's share of a step at the edges of the NPU: token + position embedding in FP32, and residual rows moved
- * between FP32 on the host and int16 in the act buffer's input rows (resA), at a residual scale.
+ * The residual rows the host hands to the NPU and takes back: made from token + position embeddings in FP32, and
+ * moved between FP32 on the host and int16 in the act buffer's input rows (resA) at a residual scale.
  */
-public final class Embedding {
+public final class ResidualRows {
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private final Gpt2Weights weights;
     private final CompiledModel model;
 
-    public Embedding(Gpt2Weights weights, CompiledModel model) {
+    public ResidualRows(Gpt2Weights weights, CompiledModel model) {
         this.weights = weights;
         this.model = model;
     }
@@ -33,7 +33,10 @@ public final class Embedding {
         }
     }
 
-    /** Quantizes rows 0..n-1 at {@code scale} (round half away from zero, saturating) into act's resA rows. */
+    /**
+     * Quantizes rows 0..n-1 at {@code scale} into act's resA rows: {@link Math#round(double)}, so ties round half up
+     * (towards positive infinity: 2.5 -> 3, -2.5 -> -2), then saturated to int16.
+     */
     public void quantize(MemorySegment act, float[] rows, int n, double scale) {
         int d = weights.config().nEmbd();
         double inv = 1.0 / scale;
