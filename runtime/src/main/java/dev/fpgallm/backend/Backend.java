@@ -61,9 +61,9 @@ public interface Backend extends AutoCloseable {
         return "fp32";
     }
 
-    /** Softmax label for reports: exact (FP32 backends) or the NPU's mode, exact or approx. */
-    default String softmaxMode() {
-        return "exact";
+    /** Softmax for reports: exact (FP32 backends) or the NPU's mode, exact or approx. */
+    default Softmax softmaxMode() {
+        return Softmax.EXACT;
     }
 
     @Override

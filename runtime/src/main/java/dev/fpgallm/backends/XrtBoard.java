@@ -1,5 +1,6 @@
 package dev.fpgallm.backends;
 
+import dev.fpgallm.backend.BackendKind;
 import dev.fpgallm.UserError;
 import dev.fpgallm.compiler.CompiledModel;
 import dev.fpgallm.engine.NpuEngine;
@@ -79,7 +80,7 @@ public final class XrtBoard {
         try {
             device.loadXclbin(xclbin);
             notice.accept("xrt: device " + o.device() + " (" + x.library() + "), xclbin " + xclbin);
-            return new NpuEngine("xrt", device, true, model, weights, exactSoftmax, predictedBoard);
+            return new NpuEngine(BackendKind.XRT.id(), device, true, model, weights, exactSoftmax, predictedBoard);
         } catch (XrtException e) {
             device.close();
             throw new UserError("XRT: " + e.getMessage());

@@ -81,7 +81,7 @@ public final class Benchmark {
             }
             OptionalDouble watts = power.stop();
             rows.add(new BenchRow(date, settings.env(), backend.name(), settings.model(), backend.precision(),
-                    backend.softmaxMode(), len, settings.gen(), settings.repeats(), settings.warmup(),
+                    backend.softmaxMode().label(), len, settings.gen(), settings.repeats(), settings.warmup(),
                     Summary.of(prefill), Summary.of(latency),
                     predicted ? Optional.of(new BenchRow.Predicted(Summary.of(predPrefill).median(), Summary.of(predLatency).median(),
                             backend.predictedBoard().map(BoardModel::id).orElse("kv260"),

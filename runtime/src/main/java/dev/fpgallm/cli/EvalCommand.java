@@ -1,5 +1,6 @@
 package dev.fpgallm.cli;
 
+import dev.fpgallm.backend.Softmax;
 import dev.fpgallm.Progress;
 import dev.fpgallm.RunEnvironment;
 import dev.fpgallm.UserError;
@@ -261,7 +262,7 @@ final class EvalCommand implements Callable<Integer> {
                                      Progress.Sink progress) {
         BackendSettings b = new BackendSettings();
         b.npu.precision = p;
-        b.npu.softmax = exact ? NpuOptions.Softmax.EXACT : NpuOptions.Softmax.APPROX;
+        b.npu.softmax = exact ? Softmax.EXACT : Softmax.APPROX;
         b.npu.fp16Layers = fp16;
         b.xrt = backendOptions.settings.xrt;
         b.threads = backendOptions.settings.threads;

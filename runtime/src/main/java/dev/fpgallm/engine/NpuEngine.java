@@ -2,6 +2,7 @@ package dev.fpgallm.engine;
 
 import dev.fpgallm.backend.Backend;
 import dev.fpgallm.backend.SequenceFullException;
+import dev.fpgallm.backend.Softmax;
 import dev.fpgallm.compiler.CompiledModel;
 import dev.fpgallm.compiler.MemoryPlan;
 import dev.fpgallm.model.Gpt2Config;
@@ -97,8 +98,8 @@ public final class NpuEngine implements Backend {
     }
 
     @Override
-    public String softmaxMode() {
-        return flags == Isa.FLAG_SOFTMAX_EXACT ? "exact" : "approx";
+    public Softmax softmaxMode() {
+        return flags == Isa.FLAG_SOFTMAX_EXACT ? Softmax.EXACT : Softmax.APPROX;
     }
 
     /** Kernel launches since the engine opened: one per segment per step (per maxTokens rows of a prefill). */
