@@ -1,5 +1,7 @@
 package dev.fpgallm.npu;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.List;
 
 /** A header and its instructions, encoded as the bytes the program buffer holds. */
@@ -21,7 +23,7 @@ public record Program(ProgramHeader header, List<Instruction> instructions) {
         for (int i = 0; i < instructions.size(); i++)
             instructions.get(i).encode(w, Isa.HEADER_WORDS + i * Isa.INSTRUCTION_WORDS);
         byte[] b = new byte[4 * w.length];
-        for (int i = 0; i < w.length; i++) NpuMemory.putInt(b, 4L * i, w[i]);
+        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).asIntBuffer().put(w);
         return b;
     }
 }
