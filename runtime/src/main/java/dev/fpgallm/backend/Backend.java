@@ -1,8 +1,8 @@
 package dev.fpgallm.backend;
 
 import dev.fpgallm.model.Gpt2Config;
-import dev.fpgallm.npu.Band;
-import dev.fpgallm.npu.BoardModel;
+import dev.fpgallm.npu.timing.Band;
+import dev.fpgallm.npu.timing.BoardModel;
 import java.util.Optional;
 import java.util.OptionalDouble;
 

@@ -8,7 +8,7 @@ import dev.fpgallm.compiler.NpuCompiler;
 import dev.fpgallm.emu.EmulatedDevice;
 import dev.fpgallm.engine.NpuEngine;
 import dev.fpgallm.model.Gpt2Weights;
-import dev.fpgallm.npu.BoardModel;
+import dev.fpgallm.npu.timing.BoardModel;
 import dev.fpgallm.quant.ActivationScales;
 import dev.fpgallm.quant.CalibrationCache;
 import dev.fpgallm.quant.Precision;

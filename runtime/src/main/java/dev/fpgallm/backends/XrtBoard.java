@@ -5,7 +5,7 @@ import dev.fpgallm.UserError;
 import dev.fpgallm.compiler.CompiledModel;
 import dev.fpgallm.engine.NpuEngine;
 import dev.fpgallm.model.Gpt2Weights;
-import dev.fpgallm.npu.BoardModel;
+import dev.fpgallm.npu.timing.BoardModel;
 import dev.fpgallm.xrt.ffm.FfmDevice;
 import dev.fpgallm.xrt.ffm.XrtDevices;
 import dev.fpgallm.xrt.ffm.XrtOptions;

@@ -4,7 +4,7 @@ import dev.fpgallm.RunEnvironment;
 import dev.fpgallm.backend.Backend;
 import dev.fpgallm.generate.Generation;
 import dev.fpgallm.generate.Sampler;
-import dev.fpgallm.npu.BoardModel;
+import dev.fpgallm.npu.timing.BoardModel;
 import dev.fpgallm.power.PowerMeter;
 import java.time.Clock;
 import java.util.ArrayList;

@@ -20,7 +20,7 @@ import dev.fpgallm.eval.Sweep;
 import dev.fpgallm.io.OutputPath;
 import dev.fpgallm.model.Gpt2Config;
 import dev.fpgallm.model.Gpt2Weights;
-import dev.fpgallm.npu.Band;
+import dev.fpgallm.npu.timing.Band;
 import dev.fpgallm.power.PowerMeter;
 import dev.fpgallm.reference.ReferenceModel;
 import java.io.PrintWriter;

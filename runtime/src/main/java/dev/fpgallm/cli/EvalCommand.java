@@ -14,7 +14,7 @@ import dev.fpgallm.json.Json;
 import dev.fpgallm.model.Gpt2Config;
 import dev.fpgallm.model.Gpt2Weights;
 import dev.fpgallm.store.ModelStore;
-import dev.fpgallm.npu.Band;
+import dev.fpgallm.npu.timing.Band;
 import dev.fpgallm.quant.Precision;
 import dev.fpgallm.reference.ReferenceModel;
 import java.io.PrintWriter;

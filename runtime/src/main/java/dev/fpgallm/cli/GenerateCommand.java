@@ -11,7 +11,7 @@ import dev.fpgallm.generate.Sampler;
 import dev.fpgallm.json.Json;
 import dev.fpgallm.model.Gpt2Config;
 import dev.fpgallm.model.Gpt2Weights;
-import dev.fpgallm.npu.Band;
+import dev.fpgallm.npu.timing.Band;
 import dev.fpgallm.tokenizer.Gpt2Tokenizer;
 import dev.fpgallm.tokenizer.TextStream;
 import java.io.PrintWriter;

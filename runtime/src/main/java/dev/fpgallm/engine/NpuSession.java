@@ -2,7 +2,7 @@ package dev.fpgallm.engine;
 
 import dev.fpgallm.compiler.CompiledModel;
 import dev.fpgallm.compiler.MemoryPlan;
-import dev.fpgallm.npu.Isa;
+import dev.fpgallm.npu.isa.Isa;
 import dev.fpgallm.xrt.BufferFlags;
 import dev.fpgallm.xrt.BufferObject;
 import dev.fpgallm.xrt.Device;

@@ -1,11 +1,11 @@
 package dev.fpgallm.engine;
 
 import dev.fpgallm.compiler.CompiledModel;
-import dev.fpgallm.npu.Band;
-import dev.fpgallm.npu.BoardModel;
-import dev.fpgallm.npu.CycleModel;
-import dev.fpgallm.npu.Launch;
-import dev.fpgallm.npu.LaunchPrediction;
+import dev.fpgallm.npu.timing.Band;
+import dev.fpgallm.npu.timing.BoardModel;
+import dev.fpgallm.npu.timing.CycleModel;
+import dev.fpgallm.npu.isa.Launch;
+import dev.fpgallm.npu.timing.LaunchPrediction;
 import java.util.List;
 
 /**

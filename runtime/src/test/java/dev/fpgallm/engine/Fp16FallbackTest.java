@@ -13,7 +13,7 @@ import dev.fpgallm.emu.EmulatedDevice;
 import dev.fpgallm.model.Gpt2Config;
 import dev.fpgallm.model.Gpt2Weights;
 import dev.fpgallm.model.SyntheticCheckpoint;
-import dev.fpgallm.npu.BoardModel;
+import dev.fpgallm.npu.timing.BoardModel;
 import dev.fpgallm.quant.ActivationScales;
 import dev.fpgallm.quant.Calibration;
 import dev.fpgallm.quant.Precision;
