@@ -106,6 +106,7 @@ void charge(double cycles, double bytes) {
 // Records an execution of a loop with `trips` trips (0: declared, counted when it runs).
 void remember(const LoopSpec &spec, uint64_t trips) {
     State &s = state();
+cost_remember_seen:
     for (Seen &t : s.table) {
         // by label: a loop of an inline primitive (int_ops.h) has one declaration per file that uses it
         if (t.spec != &spec && strcmp(t.spec->label, spec.label) != 0) continue;
@@ -173,10 +174,13 @@ Region::~Region() {
     RegionClock *r = s.region;
     s.region = nullptr;
     double cycles = 0;
+cost_region_processes:
     for (const ProcessClock &p : r->processes) {
         double t = p.cycles;
+    cost_region_later_stages:
         for (int stage = p.stage + 1; stage < 16; stage++) {
             double tail = 0;
+        cost_region_stage_tail:
             for (const ProcessClock &q : r->processes)
                 if (q.stage == stage && q.tail > tail) tail = q.tail;
             t += tail;
@@ -284,6 +288,7 @@ const char *npu_csim_loop_table(void) {
     static const char *const KINDS[] = {"compute", "burst_read", "burst_write", "stream_read", "stream_write", "fixed"};
     static const char *const TAILS[] = {"none", "loop", "depth", "add"};
     text.clear();
+cost_loop_table:
     for (const Seen &t : state().table) {
         const LoopSpec *l = t.spec;
         char line[256];
@@ -299,6 +304,7 @@ const char *npu_csim_loop_table(void) {
 const char *npu_csim_port_table(void) {
     static thread_local std::string text;
     text.clear();
+cost_port_table:
     for (int p = 1; p < PORT_COUNT; p++) {
         char line[128];
         snprintf(line, sizeof line, "%s\t%u\t%u\t%u\n", PORTS[p].bundle, PORTS[p].beat_bytes, PORTS[p].outstanding,

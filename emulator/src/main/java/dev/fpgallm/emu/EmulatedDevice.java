@@ -1,8 +1,8 @@
 package dev.fpgallm.emu;
 
-import dev.fpgallm.npu.BoardModel;
-import dev.fpgallm.npu.Isa;
-import dev.fpgallm.npu.Npu;
+import dev.fpgallm.npu.timing.BoardModel;
+import dev.fpgallm.npu.isa.Isa;
+import dev.fpgallm.npu.interpreter.Npu;
 import dev.fpgallm.xrt.BufferFlags;
 import dev.fpgallm.xrt.BufferObject;
 import dev.fpgallm.xrt.Device;

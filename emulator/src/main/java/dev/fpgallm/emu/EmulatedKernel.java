@@ -1,6 +1,6 @@
 package dev.fpgallm.emu;
 
-import dev.fpgallm.npu.Isa;
+import dev.fpgallm.npu.isa.Isa;
 import dev.fpgallm.xrt.Kernel;
 import dev.fpgallm.xrt.Run;
 import dev.fpgallm.xrt.XrtException;

@@ -1,10 +1,10 @@
 package dev.fpgallm.emu;
 
-import dev.fpgallm.npu.AccessList;
-import dev.fpgallm.npu.Npu;
-import dev.fpgallm.npu.Isa;
-import dev.fpgallm.npu.LaunchReport;
-import dev.fpgallm.npu.NpuMemory;
+import dev.fpgallm.npu.isa.AccessList;
+import dev.fpgallm.npu.interpreter.Npu;
+import dev.fpgallm.npu.isa.Isa;
+import dev.fpgallm.npu.interpreter.LaunchReport;
+import dev.fpgallm.npu.interpreter.NpuMemory;
 import dev.fpgallm.xrt.BufferObject;
 import dev.fpgallm.xrt.Run;
 import dev.fpgallm.xrt.RunState;
@@ -87,7 +87,7 @@ public final class EmulatedRun implements Run {
     }
 
     /** Strict mode: every byte read must hold data the host synced or the kernel wrote. */
-    private void observe(int instruction, dev.fpgallm.npu.Instruction op, AccessList a) {
+    private void observe(int instruction, dev.fpgallm.npu.isa.Instruction op, AccessList a) {
         for (int i = 0; i < a.size(); i++) {
             if (a.write(i)) continue;
             EmulatedBuffer b = buffers[a.arg(i)];

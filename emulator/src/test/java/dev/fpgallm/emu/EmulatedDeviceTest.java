@@ -5,12 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.fpgallm.npu.BoardModel;
-import dev.fpgallm.npu.Gemm;
-import dev.fpgallm.npu.Isa;
-import dev.fpgallm.npu.NpuMath;
-import dev.fpgallm.npu.Program;
-import dev.fpgallm.npu.ProgramHeader;
+import dev.fpgallm.npu.timing.BoardModel;
+import dev.fpgallm.npu.isa.Gemm;
+import dev.fpgallm.npu.isa.Isa;
+import dev.fpgallm.npu.isa.NpuMath;
+import dev.fpgallm.npu.isa.Program;
+import dev.fpgallm.npu.isa.ProgramHeader;
 import dev.fpgallm.xrt.BufferFlags;
 import dev.fpgallm.xrt.BufferObject;
 import dev.fpgallm.xrt.Kernel;

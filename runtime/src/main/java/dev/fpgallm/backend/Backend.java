@@ -1,8 +1,8 @@
 package dev.fpgallm.backend;
 
 import dev.fpgallm.model.Gpt2Config;
-import dev.fpgallm.npu.Band;
-import dev.fpgallm.npu.BoardModel;
+import dev.fpgallm.npu.timing.Band;
+import dev.fpgallm.npu.timing.BoardModel;
 import java.util.Optional;
 import java.util.OptionalDouble;
 
@@ -61,9 +61,9 @@ public interface Backend extends AutoCloseable {
         return "fp32";
     }
 
-    /** Softmax label for reports: exact (FP32 backends) or the NPU's mode, exact or approx. */
-    default String softmaxMode() {
-        return "exact";
+    /** Softmax for reports: exact (FP32 backends) or the NPU's mode, exact or approx. */
+    default Softmax softmaxMode() {
+        return Softmax.EXACT;
     }
 
     @Override

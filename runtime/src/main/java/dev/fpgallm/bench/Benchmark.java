@@ -4,7 +4,7 @@ import dev.fpgallm.RunEnvironment;
 import dev.fpgallm.backend.Backend;
 import dev.fpgallm.generate.Generation;
 import dev.fpgallm.generate.Sampler;
-import dev.fpgallm.npu.BoardModel;
+import dev.fpgallm.npu.timing.BoardModel;
 import dev.fpgallm.power.PowerMeter;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -81,7 +81,7 @@ public final class Benchmark {
             }
             OptionalDouble watts = power.stop();
             rows.add(new BenchRow(date, settings.env(), backend.name(), settings.model(), backend.precision(),
-                    backend.softmaxMode(), len, settings.gen(), settings.repeats(), settings.warmup(),
+                    backend.softmaxMode().label(), len, settings.gen(), settings.repeats(), settings.warmup(),
                     Summary.of(prefill), Summary.of(latency),
                     predicted ? Optional.of(new BenchRow.Predicted(Summary.of(predPrefill).median(), Summary.of(predLatency).median(),
                             backend.predictedBoard().map(BoardModel::id).orElse("kv260"),

@@ -1,9 +1,9 @@
 package dev.fpgallm.bench;
 
+import dev.fpgallm.CacheHome;
 import dev.fpgallm.BuildInfo;
 import dev.fpgallm.io.AtomicWrite;
 import dev.fpgallm.json.Json;
-import dev.fpgallm.model.ModelStore;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
@@ -35,7 +35,7 @@ public final class QualityCache {
     }
 
     public static QualityCache inHome() {
-        return new QualityCache(ModelStore.home().resolve("quality"), BuildInfo.current());
+        return new QualityCache(CacheHome.path().resolve("quality"), BuildInfo.current());
     }
 
     /** What a cached figure must have been measured with. */

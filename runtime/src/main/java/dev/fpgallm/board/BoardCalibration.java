@@ -1,10 +1,10 @@
 package dev.fpgallm.board;
 
 import dev.fpgallm.UserError;
-import dev.fpgallm.npu.BoardModel;
-import dev.fpgallm.npu.BoardModel.Corner;
-import dev.fpgallm.npu.BoardModel.Figure;
-import dev.fpgallm.npu.CycleModel;
+import dev.fpgallm.npu.timing.BoardModel;
+import dev.fpgallm.npu.timing.BoardModel.Corner;
+import dev.fpgallm.npu.timing.BoardModel.Figure;
+import dev.fpgallm.npu.timing.CycleModel;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -3,7 +3,7 @@ package dev.fpgallm.cli;
 import dev.fpgallm.Progress;
 import dev.fpgallm.backend.Backend;
 import dev.fpgallm.backend.BackendKind;
-import dev.fpgallm.backend.Backends;
+import dev.fpgallm.backends.Backends;
 import dev.fpgallm.model.Gpt2Config;
 import dev.fpgallm.model.Gpt2Weights;
 import picocli.CommandLine.Mixin;

@@ -3,7 +3,7 @@ package dev.fpgallm.cli;
 import dev.fpgallm.Progress;
 import dev.fpgallm.UserError;
 import dev.fpgallm.backend.BackendKind;
-import dev.fpgallm.backend.Backends;
+import dev.fpgallm.backends.Backends;
 import dev.fpgallm.compiler.NpuLimits;
 import dev.fpgallm.eval.LayerSensitivity;
 import dev.fpgallm.model.Gpt2Config;

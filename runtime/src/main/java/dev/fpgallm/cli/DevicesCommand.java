@@ -1,7 +1,7 @@
 package dev.fpgallm.cli;
 
 import dev.fpgallm.UserError;
-import dev.fpgallm.backend.XrtBoard;
+import dev.fpgallm.backends.XrtBoard;
 import dev.fpgallm.xrt.ffm.XrtDevices;
 import dev.fpgallm.xrt.ffm.XrtOptions;
 import dev.fpgallm.xrt.ffm.XrtSetupException;

@@ -1,10 +1,11 @@
 package dev.fpgallm.cli;
 
+import dev.fpgallm.backend.Softmax;
 import dev.fpgallm.Progress;
 import dev.fpgallm.RunEnvironment;
 import dev.fpgallm.UserError;
 import dev.fpgallm.backend.Backend;
-import dev.fpgallm.backend.Backends;
+import dev.fpgallm.backends.Backends;
 import dev.fpgallm.eval.Corpus;
 import dev.fpgallm.eval.Evaluation;
 import dev.fpgallm.eval.LayerSensitivity;
@@ -12,8 +13,8 @@ import dev.fpgallm.eval.Sweep;
 import dev.fpgallm.json.Json;
 import dev.fpgallm.model.Gpt2Config;
 import dev.fpgallm.model.Gpt2Weights;
-import dev.fpgallm.model.ModelStore;
-import dev.fpgallm.npu.Band;
+import dev.fpgallm.store.ModelStore;
+import dev.fpgallm.npu.timing.Band;
 import dev.fpgallm.quant.Precision;
 import dev.fpgallm.reference.ReferenceModel;
 import java.io.PrintWriter;
@@ -261,7 +262,7 @@ final class EvalCommand implements Callable<Integer> {
                                      Progress.Sink progress) {
         BackendSettings b = new BackendSettings();
         b.npu.precision = p;
-        b.npu.softmax = exact ? NpuOptions.Softmax.EXACT : NpuOptions.Softmax.APPROX;
+        b.npu.softmax = exact ? Softmax.EXACT : Softmax.APPROX;
         b.npu.fp16Layers = fp16;
         b.xrt = backendOptions.settings.xrt;
         b.threads = backendOptions.settings.threads;

@@ -1,5 +1,7 @@
 package dev.fpgallm.cli;
 
+import dev.fpgallm.backend.BackendKind;
+import dev.fpgallm.backends.Backends;
 import dev.fpgallm.Progress;
 import dev.fpgallm.UserError;
 import dev.fpgallm.backend.Backend;
@@ -9,7 +11,7 @@ import dev.fpgallm.generate.Sampler;
 import dev.fpgallm.json.Json;
 import dev.fpgallm.model.Gpt2Config;
 import dev.fpgallm.model.Gpt2Weights;
-import dev.fpgallm.npu.Band;
+import dev.fpgallm.npu.timing.Band;
 import dev.fpgallm.tokenizer.Gpt2Tokenizer;
 import dev.fpgallm.tokenizer.TextStream;
 import java.io.PrintWriter;
@@ -141,7 +143,7 @@ final class GenerateCommand implements Callable<Integer> {
 
     /** Backends whose work runs as Java code, so their first prefill in a JVM is also the JIT compiler's warm-up. */
     private static boolean jit(Backend b) {
-        return b.name().equals("emu") || b.name().equals("ref");
+        return b.name().equals(BackendKind.EMU.id()) || b.name().equals(BackendKind.REF.id());
     }
 
     private static String trim(double v) {

@@ -2,22 +2,23 @@ package dev.fpgallm.cli;
 
 import dev.fpgallm.UserError;
 import dev.fpgallm.backend.BackendKind;
-import dev.fpgallm.backend.Backends;
+import dev.fpgallm.backends.Backends;
 import dev.fpgallm.compiler.CompiledModel;
+import dev.fpgallm.engine.StepPrediction;
 import dev.fpgallm.model.CheckpointLoader;
 import dev.fpgallm.model.Gpt2Weights;
 import dev.fpgallm.json.Json;
 import dev.fpgallm.model.DType;
 import dev.fpgallm.model.Gpt2Config;
-import dev.fpgallm.model.ModelStore;
+import dev.fpgallm.store.ModelStore;
 import dev.fpgallm.model.SafetensorsFile;
-import dev.fpgallm.npu.Band;
-import dev.fpgallm.npu.BoardModel;
-import dev.fpgallm.npu.CycleModel;
-import dev.fpgallm.npu.Instruction;
-import dev.fpgallm.npu.Isa;
-import dev.fpgallm.npu.Launch;
-import dev.fpgallm.npu.LaunchPrediction;
+import dev.fpgallm.npu.timing.Band;
+import dev.fpgallm.npu.timing.BoardModel;
+import dev.fpgallm.npu.timing.CycleModel;
+import dev.fpgallm.npu.isa.Instruction;
+import dev.fpgallm.npu.isa.Isa;
+import dev.fpgallm.npu.isa.Launch;
+import dev.fpgallm.npu.timing.LaunchPrediction;
 import dev.fpgallm.onnx.OnnxImporter;
 import dev.fpgallm.onnx.PartitionReport;
 import java.io.PrintWriter;
@@ -149,13 +150,9 @@ final class InspectCommand implements Callable<Integer> {
                 npuOptions.exactSoftmax() ? Isa.FLAG_SOFTMAX_EXACT : 0);
     }
 
-    /** One prediction per segment's launch (every segment's header carries the same limits). */
+    /** One prediction per segment's launch, from the predictor the engine uses after each step. */
     private static List<LaunchPrediction> predict(CompiledModel m, Launch at, BoardModel board) {
-        List<LaunchPrediction> p = new ArrayList<>();
-        for (CompiledModel.Segment s : m.segments())
-            p.add(LaunchPrediction.of(board, s.program().instructions(),
-                    new Launch(s.program().header(), at.position(), at.nTokens(), at.flags())));
-        return p;
+        return new StepPrediction(m, board, at.flags()).launches(at.position(), at.nTokens());
     }
 
     private static Band total(List<LaunchPrediction> launches) {

@@ -80,7 +80,7 @@ final class LogitsCommand implements Callable<Integer> {
             about.put("model", weights.config().name());
             about.put("backend", backend.name());
             about.put("precision", backend.precision());
-            about.put("softmax_mode", backend.softmaxMode());
+            about.put("softmax_mode", backend.softmaxMode().label());
             backend.reset();
             if (prefill) logits = backend.prefillAll(ids);
             else {

@@ -5,7 +5,7 @@ import dev.fpgallm.UserError;
 import dev.fpgallm.model.CheckpointLoader;
 import dev.fpgallm.model.Gpt2Config;
 import dev.fpgallm.model.Gpt2Weights;
-import dev.fpgallm.model.ModelStore;
+import dev.fpgallm.store.ModelStore;
 import dev.fpgallm.tokenizer.Gpt2Tokenizer;
 import java.util.List;
 import java.util.Optional;

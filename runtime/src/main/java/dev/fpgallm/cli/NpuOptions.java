@@ -1,5 +1,6 @@
 package dev.fpgallm.cli;
 
+import dev.fpgallm.backend.Softmax;
 import dev.fpgallm.UserError;
 import dev.fpgallm.eval.LayerSensitivity;
 import dev.fpgallm.model.Gpt2Config;
@@ -29,15 +30,6 @@ public final class NpuOptions {
                     + LayerSensitivity.DEFAULT_LAYERS + " by default). Each run of FP16 layers costs one more kernel "
                     + "launch per step. Default: none.")
     Fp16Spec fp16Layers = Fp16Spec.NONE;
-
-    /** The NPU's softmax: the approximate fast path, or exact. */
-    enum Softmax {
-        APPROX, EXACT;
-
-        String label() {
-            return name().toLowerCase(Locale.ROOT);
-        }
-    }
 
     boolean exactSoftmax() {
         return softmax == Softmax.EXACT;

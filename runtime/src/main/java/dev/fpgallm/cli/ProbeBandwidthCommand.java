@@ -3,7 +3,7 @@ package dev.fpgallm.cli;
 import dev.fpgallm.Progress;
 import dev.fpgallm.RunEnvironment;
 import dev.fpgallm.UserError;
-import dev.fpgallm.backend.XrtBoard;
+import dev.fpgallm.backends.XrtBoard;
 import dev.fpgallm.board.BandwidthCsv;
 import dev.fpgallm.board.BandwidthProbe;
 import dev.fpgallm.board.BandwidthRow;

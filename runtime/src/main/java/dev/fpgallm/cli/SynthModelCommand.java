@@ -2,7 +2,7 @@ package dev.fpgallm.cli;
 
 import dev.fpgallm.UserError;
 import dev.fpgallm.model.Gpt2Config;
-import dev.fpgallm.model.ModelStore;
+import dev.fpgallm.store.ModelStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;

@@ -1,7 +1,7 @@
 package dev.fpgallm.cli;
 
 import dev.fpgallm.UserError;
-import dev.fpgallm.backend.XrtBoard;
+import dev.fpgallm.backends.XrtBoard;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 

@@ -1,11 +1,11 @@
 package dev.fpgallm.compiler;
 
 import dev.fpgallm.model.Gpt2Config;
-import dev.fpgallm.npu.Attention;
-import dev.fpgallm.npu.Gemm;
-import dev.fpgallm.npu.Instruction;
-import dev.fpgallm.npu.LayerNorm;
-import dev.fpgallm.npu.Program;
+import dev.fpgallm.npu.isa.Attention;
+import dev.fpgallm.npu.isa.Gemm;
+import dev.fpgallm.npu.isa.Instruction;
+import dev.fpgallm.npu.isa.LayerNorm;
+import dev.fpgallm.npu.isa.Program;
 import dev.fpgallm.quant.ActivationScales;
 import java.util.ArrayList;
 import java.util.List;

@@ -6,17 +6,21 @@ import dev.fpgallm.model.Gpt2Config;
 import dev.fpgallm.model.Gpt2Weights;
 import dev.fpgallm.model.LayerNormWeights;
 import dev.fpgallm.model.Linear;
-import dev.fpgallm.npu.Attention;
-import dev.fpgallm.npu.Gemm;
-import dev.fpgallm.npu.Instruction;
-import dev.fpgallm.npu.Isa;
-import dev.fpgallm.npu.LayerNorm;
-import dev.fpgallm.npu.Program;
-import dev.fpgallm.npu.ProgramHeader;
+import dev.fpgallm.npu.isa.Attention;
+import dev.fpgallm.npu.isa.Gemm;
+import dev.fpgallm.npu.isa.Instruction;
+import dev.fpgallm.npu.isa.Isa;
+import dev.fpgallm.npu.isa.LayerNorm;
+import dev.fpgallm.npu.isa.Program;
+import dev.fpgallm.npu.isa.ProgramHeader;
 import dev.fpgallm.quant.ActivationScales;
 import dev.fpgallm.quant.Precision;
 import dev.fpgallm.quant.Requantizer;
 import dev.fpgallm.reference.ReferenceModel;
+import dev.fpgallm.compiler.Operands.In;
+import dev.fpgallm.compiler.Operands.Normed;
+import dev.fpgallm.compiler.Operands.Out;
+import dev.fpgallm.compiler.Operands.Rows;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -63,6 +67,8 @@ public final class NpuCompiler {
     private final Options options;
     private final ParamsWriter params = new ParamsWriter();
     private final int narrow;
+    private byte[][] weights;      // the four weight buffers, filled as the GEMMs are emitted
+    private long weightOffset;     // where the next GEMM's matrix goes in each of them
 
     private NpuCompiler(Gpt2Weights w, ActivationScales s, Options options) {
         this.c = w.config();
@@ -86,14 +92,17 @@ public final class NpuCompiler {
         int d = c.nEmbd(), layers = c.nLayer(), vocabPadded = MemoryPlan.padVocab(c.vocabSize());
         // Weights: each matrix at the same offset in all four buffers (NpuLimits has checked that they fit).
         long weightBytes = NpuLimits.weightBytes(c, layers - options.fp16Layers().size());
-        byte[][] weights = new byte[4][(int) weightBytes];
+        weights = new byte[4][(int) weightBytes];
 
         MemoryPlan probe = MemoryPlan.of(c, options.maxTokens(), options.maxSeq(), 1, 0, 0, 0);
+        Rows resA = new Rows(probe.resA(), probe.dStride()), resB = new Rows(probe.resB(), probe.dStride()),
+                norm = new Rows(probe.norm(), probe.dStride()), qkv = new Rows(probe.qkv(), probe.qkvStride()),
+                ctx = new Rows(probe.ctx(), probe.dStride()), hidden = new Rows(probe.hidden(), probe.hiddenStride()),
+                logits = new Rows(0, probe.logitStride());
         List<List<Instruction>> segments = new ArrayList<>();
         List<int[]> spans = new ArrayList<>(); // per segment: first layer, end layer
         List<Instruction> program = new ArrayList<>();
         int first = 0;
-        long wOff = 0;
         for (int l = 0; l < layers; l++) {
             if (options.fp16Layers().contains(l)) {
                 if (!program.isEmpty()) {
@@ -105,39 +114,27 @@ public final class NpuCompiler {
                 continue;
             }
             Block b = w.blocks().get(l);
-            program.add(layerNorm(Isa.ROWS_ALL, b.ln1(), s.residual()[l], s.ln1()[l], probe.resA(), probe.norm(), probe.dStride()));
-            // Q, K and V segments each keep their own output scale.
-            double[] qkvOut = new double[3 * d];
-            for (int i = 0; i < d; i++) {
-                qkvOut[i] = s.q()[l];
-                qkvOut[d + i] = s.k()[l];
-                qkvOut[2 * d + i] = s.v()[l];
-            }
-            program.add(gemm(weights, wOff, b.attnQkv(), Isa.ROWS_ALL, narrow, s.ln1()[l], qkvOut, probe.norm(),
-                    probe.dStride(), probe.qkv(), probe.qkvStride(), null, 0, 0, 0));
-            wOff += WeightPacker.bytesPerBuffer(3 * d, d);
+            // x = x + attn(ln_1(x)): the residual resA, the sum in resB
+            program.add(layerNorm(b.ln1(), Isa.ROWS_ALL, new In(resA, s.residual()[l]), new Normed(norm, s.ln1()[l])));
+            program.add(gemm(b.attnQkv(), Isa.ROWS_ALL, new In(norm, s.ln1()[l]), new Out(qkv, narrow, qkvScales(l))));
             program.add(attention(l, probe));
-            program.add(gemm(weights, wOff, b.attnProj(), Isa.ROWS_ALL, Isa.OUT_INT16, s.attention()[l],
-                    fill(d, s.mid()[l]), probe.ctx(), probe.dStride(), probe.resB(), probe.dStride(), null,
-                    probe.resA(), Requantizer.of(s.residual()[l] / s.mid()[l]), 0));
-            wOff += WeightPacker.bytesPerBuffer(d, d);
-            program.add(layerNorm(Isa.ROWS_ALL, b.ln2(), s.mid()[l], s.ln2()[l], probe.resB(), probe.norm(), probe.dStride()));
-            // The pre-activation is requantized to INT16 at the fc scale; the GELU table maps it to the output type.
-            program.add(gemm(weights, wOff, b.mlpFc(), Isa.ROWS_ALL, narrow, s.ln2()[l], fill(4 * d, s.fc()[l]),
-                    probe.norm(), probe.dStride(), probe.hidden(), probe.hiddenStride(), geluTable(s.fc()[l], s.gelu()[l]),
-                    0, 0, 0));
-            wOff += WeightPacker.bytesPerBuffer(4 * d, d);
-            program.add(gemm(weights, wOff, b.mlpProj(), Isa.ROWS_ALL, Isa.OUT_INT16, s.gelu()[l],
-                    fill(d, s.residual()[l + 1]), probe.hidden(), probe.hiddenStride(), probe.resA(), probe.dStride(),
-                    null, probe.resB(), Requantizer.of(s.mid()[l] / s.residual()[l + 1]), 0));
-            wOff += WeightPacker.bytesPerBuffer(d, 4 * d);
+            program.add(gemm(b.attnProj(), Isa.ROWS_ALL, new In(ctx, s.attention()[l]),
+                    new Out(resB, Isa.OUT_INT16, d, s.mid()[l]).plus(new In(resA, s.residual()[l]))));
+            // x = x + mlp(ln_2(x)): back into resA. The pre-activation is requantized to INT16 at the fc scale; the
+            // GELU table maps it to the output type.
+            program.add(layerNorm(b.ln2(), Isa.ROWS_ALL, new In(resB, s.mid()[l]), new Normed(norm, s.ln2()[l])));
+            program.add(gemm(b.mlpFc(), Isa.ROWS_ALL, new In(norm, s.ln2()[l]),
+                    new Out(hidden, narrow, 4 * d, s.fc()[l]).gelu(s.gelu()[l])));
+            program.add(gemm(b.mlpProj(), Isa.ROWS_ALL, new In(hidden, s.gelu()[l]),
+                    new Out(resA, Isa.OUT_INT16, d, s.residual()[l + 1]).plus(new In(resB, s.mid()[l]))));
         }
+        // logits = lm_head(ln_f(x)), of the last row only unless every row's logits are wanted
         boolean all = options.allLogits();
-        program.add(layerNorm(all ? Isa.ROWS_ALL : Isa.ROWS_LAST, w.lnF(), s.residual()[layers], s.lnF(), probe.resA(),
-                probe.norm(), probe.dStride()));
+        program.add(layerNorm(w.lnF(), all ? Isa.ROWS_ALL : Isa.ROWS_LAST, new In(resA, s.residual()[layers]),
+                new Normed(norm, s.lnF())));
         Linear head = new Linear(d, c.vocabSize(), w.lmHead(), null);
-        program.add(gemm(weights, wOff, head, all ? Isa.ROWS_ALL : Isa.ROWS_FIRST, Isa.OUT_INT32, s.lnF(),
-                fill(vocabPadded, s.logit()), probe.norm(), probe.dStride(), 0, probe.logitStride(), null, 0, 0, vocabPadded));
+        program.add(gemm(head, all ? Isa.ROWS_ALL : Isa.ROWS_FIRST, new In(norm, s.lnF()),
+                new Out(logits, Isa.OUT_INT32, vocabPadded, s.logit())));
 
         segments.add(program);
         spans.add(new int[] {first, layers});
@@ -158,22 +155,32 @@ public final class NpuCompiler {
         return new CompiledModel(c, plan, compiled, weights, params.toBytes(), s);
     }
 
+    /** Q, K and V segments of c_attn's output each keep their own scale. */
+    private double[] qkvScales(int l) {
+        int d = c.nEmbd();
+        double[] qkvOut = new double[3 * d];
+        for (int i = 0; i < d; i++) {
+            qkvOut[i] = s.q()[l];
+            qkvOut[d + i] = s.k()[l];
+            qkvOut[2 * d + i] = s.v()[l];
+        }
+        return qkvOut;
+    }
+
     /**
-     * Packs a layer's weights, writes its per-channel {bias, requantizer} records and returns the instruction.
-     *
-     * @param outScale  per output channel (padded length)
-     * @param gelu      GELU table (or null)
-     * @param rqRes     residual requantizer when resBase is used (0 = no residual)
-     * @param nPadded   output channels after padding (0 = layer.out())
+     * Packs a layer's weights at the next weight offset, writes its per-channel {bias, requantizer} records (and
+     * its GELU table) and returns the instruction. The GEMM has as many output channels as {@code y} has scales
+     * (the LM head's vocabulary is padded; the padding channels get bias 0 and multiplier 0).
      */
-    private Gemm gemm(byte[][] weights, long wOff, Linear layer, int rows, int out, double inScale, double[] outScale,
-                      long xBase, int xStride, long yBase, int yStride, int[] gelu, long resBase, int rqRes, int nPadded) {
-        int n = nPadded > 0 ? nPadded : layer.out(), k = layer.in();
+    private Gemm gemm(Linear layer, int rows, In x, Out y) {
+        int n = y.scales().length, k = layer.in();
+        long wOff = weightOffset;
         double[] ws = WeightPacker.pack(weights, wOff, layer.weight(), layer.out(), n, k);
+        weightOffset += WeightPacker.bytesPerBuffer(layer.out(), k);
         int[] record = new int[2 * n];
         for (int o = 0; o < n; o++) {
             if (o >= layer.out()) continue; // padding channel: bias 0, multiplier 0
-            double accScale = inScale * ws[o];
+            double accScale = x.scale() * ws[o];
             double bias = layer.bias() == null ? 0 : layer.bias()[o] / accScale;
             if (!(Math.abs(bias) <= Integer.MAX_VALUE)) // a clamped bias would be a silently different model
                 throw new UserError("output channel " + o + " of a " + k + " x " + layer.out() + " layer: its bias "
@@ -181,18 +188,22 @@ public final class NpuCompiler {
                         + "scales (" + accScale + "): the model cannot be quantized faithfully; the FP32 backends "
                         + "can run it (--backend ref or ort)");
             record[2 * o] = (int) Math.round(bias);
-            record[2 * o + 1] = Requantizer.of(accScale / outScale[o]);
+            record[2 * o + 1] = Requantizer.of(accScale / y.scales()[o]);
         }
         int pOff = params.append(record);
-        int geluOff = gelu == null ? 0 : params.append(gelu);
+        int geluOff = y.hasGelu() ? params.append(geluTable(y.scales()[0], y.geluScale())) : 0;
+        In r = y.residual();
+        // the residual is requantized from its scale into the output's (every channel at one scale)
+        int rqRes = r == null ? 0 : Requantizer.of(r.scale() / y.scales()[0]);
         boolean residual = rqRes != 0;
-        return new Gemm(rows, out, gelu != null, residual, k, n, (int) xBase, xStride, (int) yBase, yStride, (int) wOff,
-                pOff, residual ? (int) resBase : 0, residual ? yStride : 0, residual ? rqRes : 0, geluOff);
+        return new Gemm(rows, y.type(), y.hasGelu(), residual, k, n, (int) x.rows().base(), x.rows().stride(),
+                (int) y.rows().base(), y.rows().stride(), (int) wOff, pOff, residual ? (int) r.rows().base() : 0,
+                residual ? r.rows().stride() : 0, residual ? rqRes : 0, geluOff);
     }
 
-    private LayerNorm layerNorm(int rows, LayerNormWeights ln, double inScale, double outScale, long xBase, long yBase,
-                                int stride) {
+    private LayerNorm layerNorm(LayerNormWeights ln, int rows, In x, Normed y) {
         int d = c.nEmbd();
+        double inScale = x.scale(), outScale = y.scale();
         double max = 1e-30;
         for (int i = 0; i < d; i++) max = Math.max(max, Math.max(Math.abs(ln.gamma()[i]), Math.abs(ln.beta()[i])) / outScale);
         // the largest shift that keeps every |g|, |b| below 2^30
@@ -207,7 +218,8 @@ public final class NpuCompiler {
             throw new UserError("LayerNorm epsilon term " + epsilon + " is beyond the NPU's 2^56 at input scale "
                     + inScale + " (activations too small for layer_norm_epsilon " + c.layerNormEpsilon() + "): the "
                     + "model cannot be quantized faithfully; the FP32 backends can run it (--backend ref or ort)");
-        return new LayerNorm(rows, narrow, d, (int) xBase, stride, (int) yBase, stride, params.append(record), epsilon, shift);
+        return new LayerNorm(rows, narrow, d, (int) x.rows().base(), x.rows().stride(), (int) y.rows().base(),
+                y.rows().stride(), params.append(record), epsilon, shift);
     }
 
     private Attention attention(int l, MemoryPlan p) {
@@ -227,11 +239,5 @@ public final class NpuCompiler {
             t[i] = (int) Math.max(lo, Math.min(hi, Math.round(ReferenceModel.gelu((float) x) / outScale)));
         }
         return t;
-    }
-
-    private static double[] fill(int n, double v) {
-        double[] a = new double[n];
-        java.util.Arrays.fill(a, v);
-        return a;
     }
 }

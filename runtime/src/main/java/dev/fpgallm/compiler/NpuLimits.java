@@ -2,7 +2,7 @@ package dev.fpgallm.compiler;
 
 import dev.fpgallm.UserError;
 import dev.fpgallm.model.Gpt2Config;
-import dev.fpgallm.npu.Isa;
+import dev.fpgallm.npu.isa.Isa;
 import java.util.Optional;
 
 /**

@@ -2,71 +2,47 @@ package dev.fpgallm.engine;
 
 import dev.fpgallm.backend.Backend;
 import dev.fpgallm.backend.SequenceFullException;
+import dev.fpgallm.backend.Softmax;
 import dev.fpgallm.compiler.CompiledModel;
 import dev.fpgallm.compiler.MemoryPlan;
 import dev.fpgallm.model.Gpt2Config;
 import dev.fpgallm.model.Gpt2Weights;
-import dev.fpgallm.npu.Band;
-import dev.fpgallm.npu.BoardModel;
-import dev.fpgallm.npu.CycleModel;
-import dev.fpgallm.npu.Isa;
-import dev.fpgallm.npu.Launch;
-import dev.fpgallm.npu.LaunchPrediction;
-import dev.fpgallm.xrt.BufferFlags;
-import dev.fpgallm.xrt.BufferObject;
+import dev.fpgallm.npu.timing.Band;
+import dev.fpgallm.npu.timing.BoardModel;
+import dev.fpgallm.npu.isa.Isa;
 import dev.fpgallm.xrt.Device;
-import dev.fpgallm.xrt.Kernel;
-import dev.fpgallm.xrt.Run;
-import dev.fpgallm.xrt.RunState;
-import dev.fpgallm.xrt.SyncDirection;
-import dev.fpgallm.xrt.XrtException;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
-import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 import java.util.OptionalDouble;
 
 /**
- * Runs a compiled model on any {@link Device} (the emulator or XRT), following XRT's host flow. Once per model:
- * open the kernel, allocate every buffer in its argument's memory group, write and sync the program, weights and
- * params, bind the buffers to one run. Per step (one prefill of M tokens, or one decode token): the host embeds the
- * tokens and quantizes them into the input rows, syncs just those rows to the device, launches npu_top once with the
- * position and M, waits, syncs back the status words and the logits rows it reads, and dequantizes the logits.
- * The KV cache never leaves device memory; the position is all the host tracks.
+ * Runs a compiled model on any {@link Device} (the emulator or XRT): the step loop. Per step (one prefill of M
+ * tokens, or one decode token): the host embeds the tokens and quantizes them into the input rows
+ * ({@link ResidualRows}), syncs just those rows to the device, launches npu_top once with the position and M, waits,
+ * syncs back the status words and the logits rows it reads ({@link NpuSession}), and dequantizes the logits
+ * ({@link Logits}); the step's predicted board time comes from {@link StepPrediction}. The KV cache never leaves
+ * device memory; the position is all the host tracks.
  * <p>
- * With FP16 fallback layers the compiled model has several segments, each its own program buffer and run over the
- * same weights, params, act and kv buffers. A step then launches every segment in turn; between two segments the
- * host syncs the residual rows back, runs its FP16 layers ({@link HostFp16Block}), requantizes the rows and syncs
- * them in again: one more launch and two more row transfers per run of FP16 layers.
+ * With FP16 fallback layers the compiled model has several segments, each its own launch. A step then launches
+ * every segment in turn; between two segments the host syncs the residual rows back, runs its FP16 layers
+ * ({@link HostFp16Block}), requantizes the rows and syncs them in again: one more launch and two more row
+ * transfers per run of FP16 layers.
  */
 public final class NpuEngine implements Backend {
-    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final Duration TIMEOUT = Duration.ofSeconds(120);
-
     private final String name;
-    private final Device device;
-    private final boolean ownsDevice;
     private final CompiledModel model;
-    private final Gpt2Weights weights;
     private final MemoryPlan plan;
     private final int flags;
-    private final CycleModel optimistic, pessimistic;
-    private final BufferObject[] buffers = new BufferObject[Isa.BUFFER_ARGS];
-    private final BufferObject[] programs;      // one per segment; programs[0] is buffers[ARG_PROGRAM]
-    private final Kernel kernel;
-    private final Run[] runs;                   // one per segment
+    private final NpuSession session;
+    private final StepPrediction prediction;
     private final HostFp16Block[] hostLayers;   // by layer index; null where the NPU runs the layer
     private final float[] logits;
     private final float[] rows;                 // residual rows in FP32 on the host: [maxTokens * nEmbd]
-    private final Embedding embedding;
+    private final ResidualRows residual;
+    private final Logits logitRows;
     private final int[] oneToken = new int[1];
-    private final Launch predicted = new Launch(null, 0, 0, 0);
     private int position;
     private Band lastPredicted;
     private double lastHostMillis;
-    private long launches;
 
     /**
      * @param ownsDevice close the device with the engine
@@ -74,61 +50,18 @@ public final class NpuEngine implements Backend {
     public NpuEngine(String name, Device device, boolean ownsDevice, CompiledModel model, Gpt2Weights weights,
                      boolean exactSoftmax, BoardModel board) {
         this.name = name;
-        this.device = device;
-        this.ownsDevice = ownsDevice;
         this.model = model;
-        this.weights = weights;
         this.plan = model.plan();
         this.flags = exactSoftmax ? Isa.FLAG_SOFTMAX_EXACT : 0;
-        this.optimistic = new CycleModel(board, board.optimistic());
-        this.pessimistic = new CycleModel(board, board.pessimistic());
+        this.prediction = new StepPrediction(model, board, flags);
         this.logits = new float[model.config().vocabSize()];
         this.rows = new float[plan.maxTokens() * model.config().nEmbd()];
-        this.embedding = new Embedding(weights, model);
-        int segments = model.segments().size();
-        this.programs = new BufferObject[segments];
-        this.runs = new Run[segments];
+        this.residual = new ResidualRows(weights, model);
+        this.logitRows = new Logits(model);
         this.hostLayers = new HostFp16Block[model.config().nLayer()];
         for (int l : model.fp16Layers())
             hostLayers[l] = new HostFp16Block(weights.blocks().get(l), model.config(), l, plan.maxSeq());
-        Kernel k = null;
-        try {
-            k = device.openKernel(Isa.KERNEL_NAME);
-            byte[][] code = new byte[segments][];
-            for (int s = 0; s < segments; s++) code[s] = model.segments().get(s).program().encode();
-            long[] sizes = {code[0].length, plan.weightsBytes(), plan.weightsBytes(), plan.weightsBytes(),
-                    plan.weightsBytes(), plan.paramsBytes(), plan.actBytes(), plan.kvBytes(), plan.logitsBytes(),
-                    Isa.STATUS_BYTES};
-            for (int arg = 0; arg < Isa.BUFFER_ARGS; arg++) {
-                // Buffers the host reads back are cacheable (fast CPU reads on the board; sync invalidates).
-                BufferFlags f = arg == Isa.ARG_LOGITS || arg == Isa.ARG_STATUS ? BufferFlags.CACHEABLE : BufferFlags.NORMAL;
-                buffers[arg] = device.allocate(Math.max(16, sizes[arg]), f, k.groupId(arg));
-            }
-            programs[0] = buffers[Isa.ARG_PROGRAM];
-            for (int s = 1; s < segments; s++)
-                programs[s] = device.allocate(code[s].length, BufferFlags.NORMAL, k.groupId(Isa.ARG_PROGRAM));
-            for (int s = 0; s < segments; s++) upload(programs[s], code[s]);
-            for (int p = 0; p < Isa.WEIGHT_PORTS; p++) upload(buffers[Isa.ARG_WEIGHTS0 + p], model.weights()[p]);
-            upload(buffers[Isa.ARG_PARAMS], model.params());
-            for (int s = 0; s < segments; s++) {
-                runs[s] = k.newRun();
-                for (int arg = 0; arg < Isa.BUFFER_ARGS; arg++)
-                    runs[s].setArg(arg, arg == Isa.ARG_PROGRAM ? programs[s] : buffers[arg]);
-            }
-        } catch (RuntimeException e) {
-            for (Run r : runs) if (r != null) r.close();
-            if (k != null) k.close();
-            closeBuffers();
-            if (ownsDevice) device.close();
-            throw e;
-        }
-        this.kernel = k;
-    }
-
-    private static void upload(BufferObject buffer, byte[] bytes) {
-        if (bytes.length == 0) return;
-        buffer.write(MemorySegment.ofArray(bytes), 0);
-        buffer.sync(SyncDirection.TO_DEVICE, bytes.length, 0);
+        this.session = new NpuSession(device, ownsDevice, model);
     }
 
     public CompiledModel compiledModel() {
@@ -136,7 +69,7 @@ public final class NpuEngine implements Backend {
     }
 
     public Device device() {
-        return device;
+        return session.device();
     }
 
     @Override
@@ -165,13 +98,13 @@ public final class NpuEngine implements Backend {
     }
 
     @Override
-    public String softmaxMode() {
-        return flags == Isa.FLAG_SOFTMAX_EXACT ? "exact" : "approx";
+    public Softmax softmaxMode() {
+        return flags == Isa.FLAG_SOFTMAX_EXACT ? Softmax.EXACT : Softmax.APPROX;
     }
 
     /** Kernel launches since the engine opened: one per segment per step (per maxTokens rows of a prefill). */
     public long launchCount() {
-        return launches;
+        return session.launchCount();
     }
 
     /** Wall time the host spent on its FP16 layers during the last call (0 without FP16 layers), measured here. */
@@ -247,10 +180,10 @@ public final class NpuEngine implements Backend {
      * in, one launch, the status synced back. Without FP16 layers: embed, sync in, one launch, status back.
      */
     private void launch(int[] tokens, int from, int n) {
-        embedding.embed(rows, tokens, from, n, position);
+        residual.embed(rows, tokens, from, n, position);
         long hostNanos = 0;
         int layer = 0; // the residual in `rows` enters this layer
-        for (int s = 0; s < runs.length; s++) {
+        for (int s = 0; s < model.segments().size(); s++) {
             CompiledModel.Segment segment = model.segments().get(s);
             long t0 = System.nanoTime();
             boolean host = layer < segment.firstLayer();
@@ -258,74 +191,39 @@ public final class NpuEngine implements Backend {
             for (; layer < segment.firstLayer(); layer++) hostLayers[layer].forward(rows, n, position);
             writeRows(n, model.scales().residual()[segment.firstLayer()]);
             if (host) hostNanos += System.nanoTime() - t0;
-            run(runs[s], n);
+            session.launch(s, position, n, flags);
             layer = segment.endLayer();
         }
         lastHostMillis = hostNanos / 1e6;
-        lastPredicted = predictBand(position, n).plus(lastHostMillis);
+        lastPredicted = prediction.band(position, n).plus(lastHostMillis);
         position += n;
-        long logitRows = plan.logitRows() == 1 ? 1 : n;
-        buffers[Isa.ARG_LOGITS].sync(SyncDirection.FROM_DEVICE, logitRows * plan.logitStride(), 0);
+        session.syncLogitsBack(plan.logitRows() == 1 ? 1 : n);
     }
 
     /** Quantizes the host's residual rows at {@code scale} into act's input rows and syncs them to the device. */
     private void writeRows(int n, double scale) {
-        embedding.quantize(buffers[Isa.ARG_ACT].map(), rows, n, scale);
-        buffers[Isa.ARG_ACT].sync(SyncDirection.TO_DEVICE, (long) n * plan.dStride(), plan.resA());
+        residual.quantize(session.act(), rows, n, scale);
+        session.syncRowsIn(n);
     }
 
     /** Syncs the residual rows a segment left in act back to the host and dequantizes them at {@code scale}. */
     private void readRows(int n, double scale) {
-        buffers[Isa.ARG_ACT].sync(SyncDirection.FROM_DEVICE, (long) n * plan.dStride(), plan.resA());
-        embedding.dequantize(buffers[Isa.ARG_ACT].map(), rows, n, scale);
-    }
-
-    /** One launch of a segment's run; checks the state and the status words. */
-    private void run(Run run, int n) {
-        run.setArg(Isa.ARG_POSITION, position);
-        run.setArg(Isa.ARG_N_TOKENS, n);
-        run.setArg(Isa.ARG_FLAGS, flags);
-        run.start();
-        launches++;
-        RunState state = run.waitFor(TIMEOUT);
-        if (state != RunState.COMPLETED)
-            throw new XrtException("npu_top ended in state " + state + " (position " + position + ", " + n + " tokens)");
-        BufferObject status = buffers[Isa.ARG_STATUS];
-        status.sync(SyncDirection.FROM_DEVICE, Isa.STATUS_BYTES, 0);
-        int code = status.map().get(INT, 0);
-        if (code != Isa.OK)
-            throw new XrtException("npu_top reported " + Isa.statusName(code) + " at instruction "
-                    + status.map().get(INT, 4) + " (position " + position + ", " + n + " tokens)");
+        session.syncRowsBack(n);
+        residual.dequantize(session.act(), rows, n, scale);
     }
 
     private void readLogits(int row, float[] out) {
-        MemorySegment l = buffers[Isa.ARG_LOGITS].map();
-        double scale = model.scales().logit();
-        long base = (long) row * plan.logitStride();
-        for (int v = 0; v < out.length; v++) out[v] = (float) (l.get(INT, base + 4L * v) * scale);
+        logitRows.dequantize(session.logits(), row, out);
     }
 
-    /**
-     * The predicted board time of one step of the NPU at {@code pos} with {@code n} rows, as a band: every segment's
-     * launch (its instructions, header, program fetch and status words, and one launch overhead) from the cycle
-     * model in the board's two corners. Host FP16 layers are not in it; {@link #predictedLastStep} adds their time
-     * measured here.
-     */
+    /** The step predictor this engine uses (its board, its softmax mode). */
+    public StepPrediction prediction() {
+        return prediction;
+    }
+
+    /** {@link StepPrediction#band} of this engine's predictor: one NPU step, host FP16 layers not in it. */
     public Band predictBand(int pos, int n) {
-        Band b = Band.ZERO;
-        for (LaunchPrediction p : predictLaunches(pos, n)) b = b.plus(p.band());
-        return b;
-    }
-
-    /** The prediction of each segment's launch of one step (one element without FP16 layers). */
-    public List<LaunchPrediction> predictLaunches(int pos, int n) {
-        return model.segments().stream().map(s -> LaunchPrediction.of(optimistic, pessimistic,
-                s.program().instructions(), predicted.set(s.program().header(), pos, n, flags))).toList();
-    }
-
-    /** The pessimistic end of {@link #predictBand}, in milliseconds. */
-    public double predictMillis(int pos, int n) {
-        return predictBand(pos, n).highMs();
+        return prediction.band(pos, n);
     }
 
     /**
@@ -345,7 +243,7 @@ public final class NpuEngine implements Backend {
 
     /** The board model predictions come from. */
     public BoardModel board() {
-        return optimistic.board();
+        return prediction.board();
     }
 
     @Override
@@ -355,27 +253,11 @@ public final class NpuEngine implements Backend {
 
     /** Syncs a whole buffer back from the device and returns a copy of it (diagnostics and tests). */
     public byte[] deviceBytes(int arg) {
-        BufferObject b = buffers[arg];
-        b.sync(SyncDirection.FROM_DEVICE);
-        return b.map().toArray(ValueLayout.JAVA_BYTE);
-    }
-
-    private void closeBuffers() {
-        for (int s = 1; s < programs.length; s++) {
-            if (programs[s] != null) programs[s].close();
-            programs[s] = null;
-        }
-        for (int i = 0; i < buffers.length; i++) {
-            if (buffers[i] != null) buffers[i].close();
-            buffers[i] = null;
-        }
+        return session.deviceBytes(arg);
     }
 
     @Override
     public void close() {
-        for (Run r : runs) r.close();
-        kernel.close();
-        closeBuffers();
-        if (ownsDevice) device.close();
+        session.close();
     }
 }

@@ -170,7 +170,8 @@ public final class Evaluation {
         return aa == 0 || bb == 0 ? (aa == bb ? 1 : 0) : ab / Math.sqrt(aa * bb);
     }
 
-    static int argmax(float[] l) {
+    /** The first index of the largest logit (the top-1 the agreement counts). */
+    public static int argmax(float[] l) {
         int b = 0;
         for (int i = 1; i < l.length; i++) if (l[i] > l[b]) b = i;
         return b;

@@ -2,7 +2,7 @@ package dev.fpgallm.eval;
 
 import dev.fpgallm.UserError;
 import dev.fpgallm.backend.Backend;
-import dev.fpgallm.backend.Backends;
+import dev.fpgallm.backends.Backends;
 import dev.fpgallm.model.Gpt2Weights;
 import dev.fpgallm.quant.Calibration;
 import dev.fpgallm.reference.ReferenceModel;

@@ -1,10 +1,10 @@
 package dev.fpgallm.eval;
 
 import dev.fpgallm.backend.Backend;
-import dev.fpgallm.backend.Backends;
+import dev.fpgallm.backends.Backends;
 import dev.fpgallm.engine.NpuEngine;
 import dev.fpgallm.model.Gpt2Weights;
-import dev.fpgallm.npu.Band;
+import dev.fpgallm.npu.timing.Band;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -2,7 +2,7 @@ package dev.fpgallm.generate;
 
 import dev.fpgallm.backend.Backend;
 import dev.fpgallm.model.Gpt2Config;
-import dev.fpgallm.npu.Band;
+import dev.fpgallm.npu.timing.Band;
 import java.util.Arrays;
 import java.util.Optional;
 import java.util.OptionalDouble;

@@ -1,7 +1,7 @@
 package dev.fpgallm.onnx;
 
+import dev.fpgallm.CacheHome;
 import dev.fpgallm.json.Json;
-import dev.fpgallm.model.ModelStore;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -71,7 +71,7 @@ final class ImportVerdicts {
     }
 
     private static Path fileFor(String key) {
-        return ModelStore.home().resolve("onnx-checks").resolve(key + ".json");
+        return CacheHome.path().resolve("onnx-checks").resolve(key + ".json");
     }
 
     static boolean passed(String key) {

@@ -1,5 +1,6 @@
 package dev.fpgallm.onnx;
 
+import dev.fpgallm.backend.BackendKind;
 import ai.onnxruntime.OrtSession;
 import dev.fpgallm.UserError;
 import dev.fpgallm.backend.Backend;
@@ -85,7 +86,7 @@ public final class OrtBackend implements Backend {
 
     @Override
     public String name() {
-        return "ort";
+        return BackendKind.ORT.id();
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.fpgallm.quant;
 
+import dev.fpgallm.CacheHome;
 import dev.fpgallm.Progress;
 import dev.fpgallm.UserError;
 import dev.fpgallm.io.AtomicWrite;
@@ -9,7 +10,6 @@ import dev.fpgallm.model.Block;
 import dev.fpgallm.model.Gpt2Config;
 import dev.fpgallm.model.Gpt2Weights;
 import dev.fpgallm.model.Linear;
-import dev.fpgallm.model.ModelStore;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -46,7 +46,7 @@ public final class CalibrationCache {
     public static ActivationRanges ranges(Gpt2Weights w, Progress.Sink progress) {
         Consumer<String> notice = progress::note;
         String key = key(w);
-        Path dir = ModelStore.home().resolve("calibration");
+        Path dir = CacheHome.path().resolve("calibration");
         Path file = dir.resolve(key + "-" + SEQUENCES + "x" + LENGTH + ".json");
         if (Files.exists(file)) {
             try {

@@ -1,7 +1,7 @@
 package dev.fpgallm.quant;
 
 import dev.fpgallm.UserError;
-import dev.fpgallm.npu.NpuMath;
+import dev.fpgallm.npu.isa.NpuMath;
 
 /**
  * Turns a real multiplier into the NPU's requantizer word (24-bit multiplier, shift 0..63): the largest shift that

@@ -1,5 +1,6 @@
 package dev.fpgallm.reference;
 
+import dev.fpgallm.backend.BackendKind;
 import dev.fpgallm.UserError;
 import dev.fpgallm.backend.Backend;
 import dev.fpgallm.backend.SequenceFullException;
@@ -54,7 +55,7 @@ public final class ReferenceModel implements Backend {
 
     @Override
     public String name() {
-        return "ref";
+        return BackendKind.REF.id();
     }
 
     @Override

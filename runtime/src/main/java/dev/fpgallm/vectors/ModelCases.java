@@ -1,12 +1,12 @@
 package dev.fpgallm.vectors;
 
 import dev.fpgallm.compiler.CompiledModel;
-import dev.fpgallm.engine.Embedding;
+import dev.fpgallm.engine.ResidualRows;
 import dev.fpgallm.model.Gpt2Weights;
-import dev.fpgallm.npu.Isa;
-import dev.fpgallm.npu.Npu;
-import dev.fpgallm.npu.NpuCase;
-import dev.fpgallm.npu.NpuMemory;
+import dev.fpgallm.npu.isa.Isa;
+import dev.fpgallm.npu.interpreter.Npu;
+import dev.fpgallm.npu.vectors.NpuCase;
+import dev.fpgallm.npu.interpreter.NpuMemory;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,14 +29,14 @@ public final class ModelCases {
                 .set(Isa.ARG_LOGITS, new byte[(int) model.plan().logitsBytes()])
                 .set(Isa.ARG_STATUS, new byte[Isa.STATUS_BYTES]);
         for (int p = 0; p < Isa.WEIGHT_PORTS; p++) m.set(Isa.ARG_WEIGHTS0 + p, model.weights()[p]);
-        Embedding embedding = new Embedding(weights, model);
+        ResidualRows residual = new ResidualRows(weights, model);
         float[] rows = new float[prompt.length * weights.config().nEmbd()];
         List<NpuCase> cases = new ArrayList<>();
         int position = 0;
         for (int step = 0; step <= decode.length; step++) {
             int[] tokens = step == 0 ? prompt : new int[] {decode[step - 1]};
-            embedding.embed(rows, tokens, 0, tokens.length, position);
-            embedding.quantize(MemorySegment.ofArray(m.get(Isa.ARG_ACT)), rows, tokens.length, model.inputScale());
+            residual.embed(rows, tokens, 0, tokens.length, position);
+            residual.quantize(MemorySegment.ofArray(m.get(Isa.ARG_ACT)), rows, tokens.length, model.inputScale());
             NpuCase c = new NpuCase(name + (step == 0 ? "-prefill" : "-decode" + step), m.copy(), position, tokens.length, flags);
             cases.add(c);
             m = c.runOn(npu);

@@ -1,5 +1,6 @@
 package dev.fpgallm.bench;
 
+import dev.fpgallm.backend.Softmax;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -93,8 +94,8 @@ class BenchmarkTest {
         }
 
         @Override
-        public String softmaxMode() {
-            return "approx";
+        public Softmax softmaxMode() {
+            return Softmax.APPROX;
         }
 
         @Override

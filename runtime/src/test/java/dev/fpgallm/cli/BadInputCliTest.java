@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.fpgallm.json.Json;
 import dev.fpgallm.model.Gpt2Config;
-import dev.fpgallm.model.ModelStore;
+import dev.fpgallm.store.ModelStore;
 import dev.fpgallm.model.SafetensorsFile;
 import dev.fpgallm.model.SyntheticCheckpoint;
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package dev.fpgallm.cli;
 
+import dev.fpgallm.CacheHome;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.fpgallm.BuildInfo;
 import dev.fpgallm.bench.BenchCsv;
 import dev.fpgallm.json.Json;
-import dev.fpgallm.model.ModelStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -25,12 +25,12 @@ class BenchEvalCliTest {
 
     @BeforeAll
     static void useTemporaryHome() {
-        System.setProperty(ModelStore.HOME_PROPERTY, home.toString());
+        System.setProperty(CacheHome.PROPERTY, home.toString());
     }
 
     @AfterAll
     static void restoreHome() {
-        System.clearProperty(ModelStore.HOME_PROPERTY);
+        System.clearProperty(CacheHome.PROPERTY);
     }
 
     @Test

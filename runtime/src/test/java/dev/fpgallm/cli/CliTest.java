@@ -1,5 +1,6 @@
 package dev.fpgallm.cli;
 
+import dev.fpgallm.CacheHome;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -7,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.fpgallm.io.Npy;
 import dev.fpgallm.json.Json;
-import dev.fpgallm.model.ModelStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -24,13 +24,13 @@ class CliTest {
 
     @BeforeAll
     static void useTemporaryHome() {
-        shared = System.getProperty(ModelStore.HOME_PROPERTY, "");
-        System.setProperty(ModelStore.HOME_PROPERTY, home.toString());
+        shared = System.getProperty(CacheHome.PROPERTY, "");
+        System.setProperty(CacheHome.PROPERTY, home.toString());
     }
 
     @AfterAll
     static void restoreHome() {
-        System.setProperty(ModelStore.HOME_PROPERTY, shared);
+        System.setProperty(CacheHome.PROPERTY, shared);
     }
 
     private static String shared;

@@ -1,11 +1,12 @@
 package dev.fpgallm.cli;
 
+import dev.fpgallm.CacheHome;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.fpgallm.model.CheckpointLoader;
-import dev.fpgallm.model.ModelStore;
+import dev.fpgallm.store.ModelStore;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -49,7 +50,7 @@ class FaultTest {
     private static List<String> java(String... args) {
         List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
                 "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-XX:TieredStopAtLevel=1",
-                "-D" + ModelStore.HOME_PROPERTY + "=" + home, "-cp", System.getProperty("java.class.path"),
+                "-D" + CacheHome.PROPERTY + "=" + home, "-cp", System.getProperty("java.class.path"),
                 Main.class.getName()));
         cmd.addAll(List.of(args));
         return cmd;

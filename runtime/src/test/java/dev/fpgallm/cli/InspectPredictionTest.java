@@ -1,10 +1,10 @@
 package dev.fpgallm.cli;
 
+import dev.fpgallm.CacheHome;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.fpgallm.json.Json;
-import dev.fpgallm.model.ModelStore;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -21,13 +21,13 @@ class InspectPredictionTest {
 
     @BeforeAll
     static void useTemporaryHome() {
-        shared = System.getProperty(ModelStore.HOME_PROPERTY, "");
-        System.setProperty(ModelStore.HOME_PROPERTY, home.toString());
+        shared = System.getProperty(CacheHome.PROPERTY, "");
+        System.setProperty(CacheHome.PROPERTY, home.toString());
     }
 
     @AfterAll
     static void restoreHome() {
-        System.setProperty(ModelStore.HOME_PROPERTY, shared);
+        System.setProperty(CacheHome.PROPERTY, shared);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.fpgallm.cli;
 
+import dev.fpgallm.CacheHome;
 import static dev.fpgallm.onnx.OnnxFixtures.relativeError;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -7,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.fpgallm.io.Npy;
 import dev.fpgallm.json.Json;
-import dev.fpgallm.model.ModelStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -28,7 +28,7 @@ class OnnxCliTest {
 
     @BeforeAll
     static void exportTiny() {
-        System.setProperty(ModelStore.HOME_PROPERTY, home.toString());
+        System.setProperty(CacheHome.PROPERTY, home.toString());
         model = exports.resolve("tiny.onnx");
         CliRunner r = CliRunner.run("export-onnx", "--model", "tiny", "--out", model.toString());
         assertEquals(0, r.code(), r.err());
@@ -38,7 +38,7 @@ class OnnxCliTest {
 
     @AfterAll
     static void restoreHome() {
-        System.clearProperty(ModelStore.HOME_PROPERTY);
+        System.clearProperty(CacheHome.PROPERTY);
     }
 
     @Test

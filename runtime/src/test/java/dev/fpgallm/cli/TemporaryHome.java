@@ -1,6 +1,6 @@
 package dev.fpgallm.cli;
 
-import dev.fpgallm.model.ModelStore;
+import dev.fpgallm.CacheHome;
 import java.nio.file.Path;
 
 /** Points FPGA_LLM_HOME (its system property) at a test's folder, and back. */
@@ -11,11 +11,11 @@ final class TemporaryHome {
     }
 
     static void use(Path home) {
-        previous = System.getProperty(ModelStore.HOME_PROPERTY, "");
-        System.setProperty(ModelStore.HOME_PROPERTY, home.toString());
+        previous = System.getProperty(CacheHome.PROPERTY, "");
+        System.setProperty(CacheHome.PROPERTY, home.toString());
     }
 
     static void restore() {
-        System.setProperty(ModelStore.HOME_PROPERTY, previous);
+        System.setProperty(CacheHome.PROPERTY, previous);
     }
 }

@@ -1,9 +1,11 @@
 package dev.fpgallm.engine;
 
+import static dev.fpgallm.eval.Evaluation.argmax;
+import static dev.fpgallm.eval.Evaluation.cosine;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.fpgallm.backend.Backend;
-import dev.fpgallm.backend.Backends;
+import dev.fpgallm.backends.Backends;
 import dev.fpgallm.model.Gpt2Config;
 import dev.fpgallm.model.Gpt2Weights;
 import dev.fpgallm.model.SyntheticCheckpoint;
@@ -11,7 +13,9 @@ import dev.fpgallm.quant.Precision;
 import dev.fpgallm.reference.ReferenceModel;
 import dev.fpgallm.tokenizer.Gpt2Tokenizer;
 import java.util.Arrays;
+import java.util.Locale;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestReporter;
 
 /**
  * The whole quantized model against the FP32 reference on synthetic DistilGPT2, teacher-forced over 80 positions
@@ -19,14 +23,14 @@ import org.junit.jupiter.api.Test;
  */
 class EmuAgreementTest {
     @Test
-    void distilGpt2EmuFollowsTheReference() {
+    void distilGpt2EmuFollowsTheReference(TestReporter report) {
         Gpt2Weights w = SyntheticCheckpoint.generate(Gpt2Config.distilgpt2(), 0);
         int[] tokens = Arrays.copyOf(Gpt2Tokenizer.gpt2().encode(
                 "The quick brown fox jumps over the lazy dog while the band plays a slow song in the park. ".repeat(6)), 80);
         for (boolean exact : new boolean[] {false, true}) {
             Agreement a = compare(w, tokens, new Backends.Options(256, Precision.W8A16, exact, false, s -> { }));
-            System.out.printf("w8a16 softmax %s: top-1 agreement %.2f %%, mean cosine %.6f, min cosine %.6f%n",
-                    exact ? "exact" : "approx", 100 * a.top1, a.meanCosine, a.minCosine);
+            report.publishEntry(String.format(Locale.ROOT, "w8a16 softmax %s: top-1 agreement %.2f %%, mean cosine %.6f, min cosine %.6f",
+                    exact ? "exact" : "approx", 100 * a.top1, a.meanCosine, a.minCosine));
             // goal >= 99 % and >= 0.999; floors leave room for one flipped near-tie in 80 positions
             assertTrue(a.top1 >= 0.975, "top-1 agreement " + a.top1);
             assertTrue(a.meanCosine >= 0.999, "mean cosine " + a.meanCosine);
@@ -49,21 +53,5 @@ class EmuAgreementTest {
             }
         }
         return new Agreement((double) agree / tokens.length, cosSum / tokens.length, cosMin);
-    }
-
-    static int argmax(float[] l) {
-        int b = 0;
-        for (int i = 1; i < l.length; i++) if (l[i] > l[b]) b = i;
-        return b;
-    }
-
-    static double cosine(float[] a, float[] b) {
-        double ab = 0, aa = 0, bb = 0;
-        for (int i = 0; i < a.length; i++) {
-            ab += (double) a[i] * b[i];
-            aa += (double) a[i] * a[i];
-            bb += (double) b[i] * b[i];
-        }
-        return ab / Math.sqrt(aa * bb);
     }
 }

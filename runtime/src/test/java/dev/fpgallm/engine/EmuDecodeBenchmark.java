@@ -1,7 +1,7 @@
 package dev.fpgallm.engine;
 
 import dev.fpgallm.backend.Backend;
-import dev.fpgallm.backend.Backends;
+import dev.fpgallm.backends.Backends;
 import dev.fpgallm.model.Gpt2Config;
 import dev.fpgallm.model.Gpt2Weights;
 import dev.fpgallm.model.SyntheticCheckpoint;
@@ -26,8 +26,8 @@ public final class EmuDecodeBenchmark {
         boolean strict = args.length < 2 || !args[1].equals("loose");
         Backends.Options options = new Backends.Options(256, Precision.W8A16, false, false, System.err::println);
         try (Backend emu = new NpuEngine("emu", new dev.fpgallm.emu.EmulatedDevice(strict,
-                Runtime.getRuntime().availableProcessors(), dev.fpgallm.npu.BoardModel.kv260()), true,
-                Backends.compile(w, options), w, false, dev.fpgallm.npu.BoardModel.kv260())) {
+                Runtime.getRuntime().availableProcessors(), dev.fpgallm.npu.timing.BoardModel.kv260()), true,
+                Backends.compile(w, options), w, false, dev.fpgallm.npu.timing.BoardModel.kv260())) {
             double[] prefill = new double[repeats], decode = new double[repeats], alloc = new double[repeats];
             double predicted = 0;
             for (int rep = -1; rep < repeats; rep++) { // one warm-up round

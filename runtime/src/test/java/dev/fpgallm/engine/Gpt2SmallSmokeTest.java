@@ -1,5 +1,7 @@
 package dev.fpgallm.engine;
 
+import static dev.fpgallm.eval.Evaluation.argmax;
+import static dev.fpgallm.eval.Evaluation.cosine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,7 +11,7 @@ import dev.fpgallm.emu.EmulatedDevice;
 import dev.fpgallm.model.Gpt2Config;
 import dev.fpgallm.model.Gpt2Weights;
 import dev.fpgallm.model.SyntheticCheckpoint;
-import dev.fpgallm.npu.BoardModel;
+import dev.fpgallm.npu.timing.BoardModel;
 import dev.fpgallm.quant.ActivationScales;
 import dev.fpgallm.quant.Calibration;
 import dev.fpgallm.quant.Precision;
@@ -28,9 +30,9 @@ class Gpt2SmallSmokeTest {
         try (NpuEngine emu = new NpuEngine("emu", EmulatedDevice.strict(), true, m, w, false, BoardModel.kv260());
              ReferenceModel ref = new ReferenceModel(w, 32)) {
             float[] a = emu.prefill(prompt), b = ref.prefill(prompt);
-            assertEquals(EmuAgreementTest.argmax(b), EmuAgreementTest.argmax(a));
-            assertTrue(EmuAgreementTest.cosine(a, b) > 0.999, "cosine " + EmuAgreementTest.cosine(a, b));
-            float[] c = emu.decode(EmuAgreementTest.argmax(a));
+            assertEquals(argmax(b), argmax(a));
+            assertTrue(cosine(a, b) > 0.999, "cosine " + cosine(a, b));
+            float[] c = emu.decode(argmax(a));
             for (float v : c) assertTrue(Float.isFinite(v));
             assertTrue(emu.predictedLastStepMillis().getAsDouble() > 0);
         }

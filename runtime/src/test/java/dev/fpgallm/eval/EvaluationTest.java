@@ -1,15 +1,15 @@
 package dev.fpgallm.eval;
 
+import dev.fpgallm.CacheHome;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.fpgallm.backend.Backend;
-import dev.fpgallm.backend.Backends;
+import dev.fpgallm.backends.Backends;
 import dev.fpgallm.model.Gpt2Config;
 import dev.fpgallm.model.Gpt2Weights;
-import dev.fpgallm.model.ModelStore;
 import dev.fpgallm.model.SyntheticCheckpoint;
 import dev.fpgallm.quant.Precision;
 import dev.fpgallm.reference.ReferenceModel;
@@ -29,14 +29,14 @@ class EvaluationTest {
 
     @BeforeAll
     static void model() {
-        System.setProperty(ModelStore.HOME_PROPERTY, home.toString()); // calibration cache
+        System.setProperty(CacheHome.PROPERTY, home.toString()); // calibration cache
         weights = SyntheticCheckpoint.generate(Gpt2Config.tiny(), 1);
         corpus = Corpus.sampled(weights, 2, 40, 5, () -> { });
     }
 
     @AfterAll
     static void restore() {
-        System.clearProperty(ModelStore.HOME_PROPERTY);
+        System.clearProperty(CacheHome.PROPERTY);
     }
 
     @Test

@@ -1,9 +1,9 @@
 package dev.fpgallm.hls;
 
-import dev.fpgallm.npu.BoardModel;
-import dev.fpgallm.npu.Isa;
-import dev.fpgallm.npu.NpuCase;
-import dev.fpgallm.npu.NpuMemory;
+import dev.fpgallm.npu.timing.BoardModel;
+import dev.fpgallm.npu.isa.Isa;
+import dev.fpgallm.npu.vectors.NpuCase;
+import dev.fpgallm.npu.interpreter.NpuMemory;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;

@@ -4,18 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.fpgallm.npu.Attention;
-import dev.fpgallm.npu.BoardModel;
-import dev.fpgallm.npu.CycleModel;
-import dev.fpgallm.npu.Gemm;
-import dev.fpgallm.npu.Instruction;
-import dev.fpgallm.npu.Isa;
-import dev.fpgallm.npu.Launch;
-import dev.fpgallm.npu.LayerNorm;
-import dev.fpgallm.npu.NpuCase;
-import dev.fpgallm.npu.NpuMemory;
-import dev.fpgallm.npu.Program;
-import dev.fpgallm.npu.ProgramHeader;
+import dev.fpgallm.npu.isa.Attention;
+import dev.fpgallm.npu.timing.BoardModel;
+import dev.fpgallm.npu.timing.CycleModel;
+import dev.fpgallm.npu.isa.Gemm;
+import dev.fpgallm.npu.isa.Instruction;
+import dev.fpgallm.npu.isa.Isa;
+import dev.fpgallm.npu.isa.Launch;
+import dev.fpgallm.npu.isa.LayerNorm;
+import dev.fpgallm.npu.vectors.NpuCase;
+import dev.fpgallm.npu.interpreter.NpuMemory;
+import dev.fpgallm.npu.isa.Program;
+import dev.fpgallm.npu.isa.ProgramHeader;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -29,6 +29,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestReporter;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
@@ -59,14 +60,14 @@ class CycleAgreementTest {
     }
 
     @AfterAll
-    static void close() {
+    static void close(TestReporter report) {
         if (kernel != null) {
             double[] o = kernel.builtInCorner("kv260", 0);
             kernel.countIn(o[0], o[1], o[1], o[2]);
             kernel.close();
         }
-        System.out.printf(Locale.ROOT, "CycleAgreementTest: %d instruction predictions compared, worst difference %.4f %% (%s)%n",
-                instructions, 100 * worst, worstWhat);
+        report.publishEntry(String.format(Locale.ROOT, "CycleAgreementTest: %d instruction predictions compared, worst difference %.4f %% (%s)",
+                instructions, 100 * worst, worstWhat));
     }
 
     @Test

@@ -1,7 +1,7 @@
 package dev.fpgallm.hls;
 
-import dev.fpgallm.npu.InstructionCases;
-import dev.fpgallm.npu.NpuCase;
+import dev.fpgallm.npu.vectors.InstructionCases;
+import dev.fpgallm.npu.vectors.NpuCase;
 import java.util.List;
 
 /** The instruction-level differential vectors, generated once per test JVM (they take seconds to fill). */

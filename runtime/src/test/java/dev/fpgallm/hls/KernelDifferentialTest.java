@@ -8,12 +8,12 @@ import dev.fpgallm.compiler.NpuCompiler;
 import dev.fpgallm.model.Gpt2Config;
 import dev.fpgallm.model.Gpt2Weights;
 import dev.fpgallm.model.SyntheticCheckpoint;
-import dev.fpgallm.npu.BoardModel;
-import dev.fpgallm.npu.Instruction;
-import dev.fpgallm.npu.Isa;
-import dev.fpgallm.npu.Npu;
-import dev.fpgallm.npu.NpuCase;
-import dev.fpgallm.npu.NpuMemory;
+import dev.fpgallm.npu.timing.BoardModel;
+import dev.fpgallm.npu.isa.Instruction;
+import dev.fpgallm.npu.isa.Isa;
+import dev.fpgallm.npu.interpreter.Npu;
+import dev.fpgallm.npu.vectors.NpuCase;
+import dev.fpgallm.npu.interpreter.NpuMemory;
 import dev.fpgallm.quant.ActivationScales;
 import dev.fpgallm.quant.Calibration;
 import dev.fpgallm.quant.Precision;
@@ -24,6 +24,7 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestReporter;
 
 /**
  * The two implementations of docs/isa.md must agree byte for byte: every output buffer (act, kv, logits) and the
@@ -43,10 +44,10 @@ class KernelDifferentialTest {
     }
 
     @AfterAll
-    static void close() {
+    static void close(TestReporter report) {
         if (kernel != null) kernel.close();
         if (npu != null) npu.close();
-        System.out.println("KernelDifferentialTest: " + compared + " launches compared byte for byte");
+        report.publishEntry("KernelDifferentialTest: " + compared + " launches compared byte for byte");
     }
 
     @Test

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.fpgallm.backend.Backend;
-import dev.fpgallm.backend.Backends;
-import dev.fpgallm.backend.XrtBoard;
+import dev.fpgallm.backends.Backends;
+import dev.fpgallm.backends.XrtBoard;
 import dev.fpgallm.cli.CliRunner;
 import dev.fpgallm.model.Gpt2Config;
 import dev.fpgallm.model.Gpt2Weights;

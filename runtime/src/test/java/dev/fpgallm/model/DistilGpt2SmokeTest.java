@@ -1,5 +1,6 @@
 package dev.fpgallm.model;
 
+import static dev.fpgallm.eval.Evaluation.argmax;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -38,12 +39,6 @@ class DistilGpt2SmokeTest {
         for (Block b : w.blocks())
             for (Linear l : new Linear[] {b.attnQkv(), b.attnProj(), b.mlpFc(), b.mlpProj()}) n += l.weight().length + l.out();
         return n + w.blocks().size() * 4L * w.config().nEmbd();
-    }
-
-    static int argmax(float[] l) {
-        int b = 0;
-        for (int i = 1; i < l.length; i++) if (l[i] > l[b]) b = i;
-        return b;
     }
 
     static double topProbability(float[] l) {

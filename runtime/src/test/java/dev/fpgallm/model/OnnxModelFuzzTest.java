@@ -1,5 +1,6 @@
 package dev.fpgallm.model;
 
+import dev.fpgallm.store.ModelStore;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.fpgallm.UserError;
 import java.io.IOException;

@@ -20,9 +20,11 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestReporter;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -70,7 +72,7 @@ class OnnxRobustnessTest {
 
     /** 100,000 Identity nodes between the embeddings and the first LayerNorm: canonicalized away, no deep recursion. */
     @Test
-    void aHundredThousandIdentitiesImport() throws IOException {
+    void aHundredThousandIdentitiesImport(TestReporter report) throws IOException {
         Path file = edited(FIXTURE, m -> {
             GraphProto g = m.getGraph();
             GraphProto.Builder b = g.toBuilder().clearNode();
@@ -90,7 +92,7 @@ class OnnxRobustnessTest {
         long t0 = System.nanoTime();
         // the recognizer alone: ONNX Runtime's own time on 100,000 nodes is not the importer's
         Gpt2Config c = OnnxImporter.recognize(Files.readAllBytes(file), "chain");
-        System.out.printf("100,000 Identities: recognized in %.2f s%n", (System.nanoTime() - t0) / 1e9);
+        report.publishEntry(String.format(Locale.ROOT, "100,000 Identities: recognized in %.2f s", (System.nanoTime() - t0) / 1e9));
         assertEquals(2, c.nLayer());
     }
 
@@ -110,7 +112,7 @@ class OnnxRobustnessTest {
 
     /** 10,000 nodes each making a 4,096-element known tensor: the canonicalizer's value budget keeps it cheap. */
     @Test
-    void aGraphOfLargeKnownTensorsStaysCheap() {
+    void aGraphOfLargeKnownTensorsStaysCheap(TestReporter report) {
         Path file = edited(FIXTURE, m -> {
             GraphProto.Builder b = m.getGraph().toBuilder();
             b.addInitializer(TensorData.longs("big_shape", new long[] {4096}, 1));
@@ -129,7 +131,7 @@ class OnnxRobustnessTest {
             DecoderModel dm = DecoderModel.of(m, file.toString());
             return Canonicalizer.run(dm.graph, dm.opset, dm.file);
         });
-        System.out.printf("10,000 large known tensors canonicalized in %.2f s%n", (System.nanoTime() - t0) / 1e9);
+        report.publishEntry(String.format(Locale.ROOT, "10,000 large known tensors canonicalized in %.2f s", (System.nanoTime() - t0) / 1e9));
         assertTrue(g.facts("s9999").reals() == null, "values past the budget are not kept");
         assertEquals(4096, g.facts("s9999").shape()[0].value(), "shapes still are");
     }
@@ -176,7 +178,7 @@ class OnnxRobustnessTest {
     }
 
     @Test
-    void truncatedAndCorruptFilesAreOneLine() throws IOException {
+    void truncatedAndCorruptFilesAreOneLine(TestReporter report) throws IOException {
         byte[] all = Files.readAllBytes(TorchExports.named(FIXTURE).file());
         for (int cut : new int[] {1, 7, all.length / 10, all.length / 2, all.length - 1}) {
             Path f = Files.write(dir.resolve("cut" + cut + ".onnx"), Arrays.copyOf(all, cut));
@@ -198,7 +200,7 @@ class OnnxRobustnessTest {
                 refused++;
             }
         }
-        System.out.printf("16 corrupted bytes: %d imported, %d refused%n", imported, refused);
+        report.publishEntry(String.format(Locale.ROOT, "16 corrupted bytes: %d imported, %d refused", imported, refused));
     }
 
     /**
@@ -206,7 +208,7 @@ class OnnxRobustnessTest {
      * is read as a GPT-2 or refused with a UserError, nothing else escapes.
      */
     @Test
-    void mutatedFilesAreRecognizedOrRefusedNeverCrash() throws IOException {
+    void mutatedFilesAreRecognizedOrRefusedNeverCrash(TestReporter report) throws IOException {
         byte[] all = Files.readAllBytes(TorchExports.named("optimum-opset13/decoder_model_merged.onnx").file());
         SplittableRandom r = new SplittableRandom(7);
         int recognized = 0;
@@ -220,7 +222,7 @@ class OnnxRobustnessTest {
                 assertFalse(e.getMessage().contains("\n"), e.getMessage());
             }
         }
-        System.out.printf("100 mutants: %d recognized, %d refused%n", recognized, 100 - recognized);
+        report.publishEntry(String.format(Locale.ROOT, "100 mutants: %d recognized, %d refused", recognized, 100 - recognized));
     }
 
     /** Structure passes (a Where with a constant table), arithmetic does not: the mask lets positions see the future. */

@@ -7,14 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.fpgallm.UserError;
 import dev.fpgallm.backend.Backend;
-import dev.fpgallm.backend.Backends;
+import dev.fpgallm.backends.Backends;
 import dev.fpgallm.backend.SequenceFullException;
 import dev.fpgallm.model.Gpt2Config;
 import dev.fpgallm.model.Gpt2Weights;
 import dev.fpgallm.model.SyntheticCheckpoint;
 import dev.fpgallm.reference.ReferenceModel;
 import java.util.Arrays;
+import java.util.Locale;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestReporter;
 
 /** ONNX Runtime's logits equal the FP32 reference's within 1e-3 of the logits' scale, through the KV cache. */
 class OrtBackendTest {
@@ -27,7 +29,7 @@ class OrtBackendTest {
     }
 
     /** Prefill of {@code prompt} tokens (all positions compared), then {@code steps} decode steps. */
-    private static double worstError(Backend ort, Backend ref, int prompt, int steps) {
+    private static double worstError(Backend ort, Backend ref, int prompt, int steps, TestReporter report) {
         int[] t = tokens(prompt + steps, prompt);
         int[] head = Arrays.copyOf(t, prompt);
         float[][] a = ort.prefillAll(head), b = ref.prefillAll(head);
@@ -36,27 +38,27 @@ class OrtBackendTest {
         for (int s = prompt; s < prompt + steps; s++)
             worst = Math.max(worst, relativeError(ort.decode(t[s]), ref.decode(t[s])));
         assertEquals(ref.position(), ort.position());
-        System.out.printf("ort vs ref: worst relative error %.3g over %d positions%n", worst, prompt + steps);
+        report.publishEntry(String.format(Locale.ROOT, "ort vs ref: worst relative error %.3g over %d positions", worst, prompt + steps));
         return worst;
     }
 
     @Test
-    void tinyMatchesReferenceInEveryExportStyle() {
+    void tinyMatchesReferenceInEveryExportStyle(TestReporter report) {
         Gpt2Weights w = OnnxFixtures.tiny();
         for (ExportStyle style : OnnxFixtures.STYLES) {
             try (OrtBackend ort = new OrtBackend(w, 64, style); ReferenceModel ref = new ReferenceModel(w, 64)) {
-                double err = worstError(ort, ref, 7, 12);
+                double err = worstError(ort, ref, 7, 12, report);
                 assertTrue(err < TOLERANCE, style + ": relative error " + err);
             }
         }
     }
 
     @Test
-    void tiedHeadMatchesReference() {
+    void tiedHeadMatchesReference(TestReporter report) {
         Gpt2Weights w = OnnxFixtures.tied(OnnxFixtures.tiny());
         try (Backend ort = Backends.open("ort", w, new Backends.Options(32)); ReferenceModel ref = new ReferenceModel(w, 32)) {
             assertEquals("ort", ort.name());
-            double err = worstError(ort, ref, 3, 5);
+            double err = worstError(ort, ref, 3, 5, report);
             assertTrue(err < TOLERANCE, "relative error " + err);
         }
     }
@@ -94,10 +96,10 @@ class OrtBackendTest {
 
     /** The expensive one: synthetic DistilGPT2, a prefill of 3 and 3 decode steps. */
     @Test
-    void distilGpt2MatchesReference() {
+    void distilGpt2MatchesReference(TestReporter report) {
         Gpt2Weights w = SyntheticCheckpoint.generate(Gpt2Config.distilgpt2(), 0);
         try (OrtBackend ort = new OrtBackend(w, 16); ReferenceModel ref = new ReferenceModel(w, 16)) {
-            double err = worstError(ort, ref, 3, 3);
+            double err = worstError(ort, ref, 3, 3, report);
             assertTrue(err < TOLERANCE, "relative error " + err);
         }
     }

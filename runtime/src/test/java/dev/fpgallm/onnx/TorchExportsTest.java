@@ -5,18 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.fpgallm.backend.Backend;
-import dev.fpgallm.backend.Backends;
+import dev.fpgallm.backends.Backends;
 import dev.fpgallm.eval.Evaluation;
-import dev.fpgallm.generate.Sampler;
 import dev.fpgallm.model.Gpt2Weights;
 import dev.fpgallm.model.ModelFormatException;
 import dev.fpgallm.reference.ReferenceModel;
+import java.util.Locale;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestReporter;
 
 /** Exports of an independent GPT-2 by the real torch.onnx.export: each imports and computes what torch did, or is refused. */
 class TorchExportsTest {
     @Test
-    void everyExportStyleImportsAndRefMatchesTorch() {
+    void everyExportStyleImportsAndRefMatchesTorch(TestReporter report) {
         StringBuilder failures = new StringBuilder();
         for (TorchExports.Fixture f : TorchExports.imports()) {
             try {
@@ -27,7 +28,7 @@ class TorchExportsTest {
                     for (int i = 0; i < logits.length; i++) worst = Math.max(worst, relativeError(logits[i], f.logits()[i]));
                 }
                 double ort = ortAgainstTorch(w, f);
-                System.out.printf("%-45s ref vs torch %.2e, ort (the file, step by step) vs torch %.2e%n", f.name(), worst, ort);
+                report.publishEntry(String.format(Locale.ROOT, "%-45s ref vs torch %.2e, ort (the file, step by step) vs torch %.2e", f.name(), worst, ort));
                 if (worst > 1e-4) failures.append(f.name()).append(": ref vs torch ").append(worst).append('\n');
                 if (ort > ortTolerance(f)) failures.append(f.name()).append(": ort vs torch ").append(ort).append('\n');
             } catch (RuntimeException e) {
@@ -78,7 +79,7 @@ class TorchExportsTest {
      * instructions take), one token at a time through its KV cache, against torch's logits.
      */
     @Test
-    void emuFollowsTorchOnTheNpuSizedExport() {
+    void emuFollowsTorchOnTheNpuSizedExport(TestReporter report) {
         TorchExports.Fixture f = TorchExports.named("npu-opset17-past.onnx");
         Gpt2Weights w = OnnxImporter.load(f.file(), "npu-fixture");
         int n = f.probe().length, agree = 0;
@@ -86,25 +87,25 @@ class TorchExportsTest {
         try (Backend emu = Backends.open("emu", w, new Backends.Options(n))) {
             for (int i = 0; i < n; i++) {
                 float[] a = emu.decode(f.probe()[i]), b = f.logits()[i];
-                if (Sampler.argmax(a) == Sampler.argmax(b)) agree++;
+                if (Evaluation.argmax(a) == Evaluation.argmax(b)) agree++;
                 double cos = Evaluation.cosine(a, b);
                 cosines += cos;
                 worstCosine = Math.min(worstCosine, cos);
             }
         }
         double top1 = (double) agree / n, mean = cosines / n;
-        System.out.printf("emu vs torch on %s: top-1 %.1f %% (%d of %d), mean cosine %.6f, worst %.6f%n", f.name(),
-                100 * top1, agree, n, mean, worstCosine);
+        report.publishEntry(String.format(Locale.ROOT, "emu vs torch on %s: top-1 %.1f %% (%d of %d), mean cosine %.6f, worst %.6f", f.name(),
+                100 * top1, agree, n, mean, worstCosine));
         assertTrue(top1 >= 0.98, "top-1 agreement " + top1);
         assertTrue(mean >= 0.999, "mean cosine " + mean);
     }
 
     @Test
-    void refusalsSayWhatIsUnsupported() {
+    void refusalsSayWhatIsUnsupported(TestReporter report) {
         StringBuilder failures = new StringBuilder();
         for (TorchExports.Fixture f : TorchExports.refusals()) {
             String msg = assertThrows(ModelFormatException.class, () -> OnnxImporter.load(f.file(), "x"), f.name()).getMessage();
-            System.out.printf("%-45s %s%n", f.name(), msg);
+            report.publishEntry(String.format(Locale.ROOT, "%-45s %s", f.name(), msg));
             if (!msg.contains(f.expect()) || msg.contains("\n")) failures.append(f.name()).append(": ").append(msg).append('\n');
         }
         assertTrue(failures.isEmpty(), failures.toString());

@@ -1,5 +1,6 @@
 package dev.fpgallm.quant;
 
+import dev.fpgallm.CacheHome;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -7,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.fpgallm.model.Gpt2Config;
 import dev.fpgallm.model.Gpt2Weights;
-import dev.fpgallm.model.ModelStore;
 import dev.fpgallm.model.SyntheticCheckpoint;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -33,13 +33,13 @@ class CalibrationCacheTest {
 
     @BeforeEach
     void useTemporaryHome() {
-        previous = System.getProperty(ModelStore.HOME_PROPERTY, "");
-        System.setProperty(ModelStore.HOME_PROPERTY, home.toString());
+        previous = System.getProperty(CacheHome.PROPERTY, "");
+        System.setProperty(CacheHome.PROPERTY, home.toString());
     }
 
     @AfterEach
     void restoreHome() {
-        System.setProperty(ModelStore.HOME_PROPERTY, previous);
+        System.setProperty(CacheHome.PROPERTY, previous);
     }
 
     private Path entry() throws IOException {

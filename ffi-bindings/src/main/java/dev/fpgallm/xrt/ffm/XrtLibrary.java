@@ -3,7 +3,6 @@ package dev.fpgallm.xrt.ffm;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.fpgallm.xrt.Uuid;
 import dev.fpgallm.xrt.XrtException;
@@ -50,45 +49,15 @@ final class XrtLibrary {
     private final ThreadLocal<MemorySegment> callState =
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CALL_STATE));
 
-    private final MethodHandle deviceOpen, deviceClose, deviceLoadXclbinFile, deviceGetXclbinUuid;
-    private final MethodHandle boAlloc, boFree, boSize, boAddress, boMap, boSync, boWrite, boRead;
-    private final MethodHandle plKernelOpen, plKernelOpenExclusive, kernelClose, kernelArgGroupId;
-    private final MethodHandle runOpen, runSetArgBuffer, runSetArgInt, runSetArgLong;
-    private final MethodHandle runStart, runWait, runWaitFor, runState, runClose;
+    private final MethodHandle[] handles = new MethodHandle[XrtCall.values().length];
 
     private XrtLibrary(String location, Map<String, SymbolLookup> preloaded, SymbolLookup symbols) {
         this.location = location;
         this.preloaded = preloaded;
         this.symbols = symbols;
-        deviceOpen = function("xrtDeviceOpen", FunctionDescriptor.of(ADDRESS, JAVA_INT));
-        deviceClose = function("xrtDeviceClose", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-        deviceLoadXclbinFile = function("xrtDeviceLoadXclbinFile", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-        deviceGetXclbinUuid = function("xrtDeviceGetXclbinUUID", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-        boAlloc = function("xrtBOAlloc", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_INT));
-        boFree = function("xrtBOFree", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-        boSize = function("xrtBOSize", FunctionDescriptor.of(JAVA_LONG, ADDRESS));
-        boAddress = function("xrtBOAddress", FunctionDescriptor.of(JAVA_LONG, ADDRESS));
-        boMap = function("xrtBOMap", FunctionDescriptor.of(ADDRESS, ADDRESS));
-        boSync = function("xrtBOSync", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG, JAVA_LONG));
-        boWrite = function("xrtBOWrite", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_LONG));
-        boRead = function("xrtBORead", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_LONG));
-        plKernelOpen = function("xrtPLKernelOpen", FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS, ADDRESS));
-        plKernelOpenExclusive = function("xrtPLKernelOpenExclusive",
-                FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS, ADDRESS));
-        kernelClose = function("xrtKernelClose", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-        kernelArgGroupId = function("xrtKernelArgGroupId", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-        runOpen = function("xrtRunOpen", FunctionDescriptor.of(ADDRESS, ADDRESS));
-        // xrtRunSetArg(run, index, ...) is variadic: one handle per argument shape, the value being the first
-        // variadic argument. XRT reads it by the kernel argument's kind: a buffer handle, an int (4-byte scalars),
-        // or a uint64 (8-byte scalars). A float argument would have to be passed as a double.
-        runSetArgBuffer = variadic("xrtRunSetArg", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS));
-        runSetArgInt = variadic("xrtRunSetArg", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
-        runSetArgLong = variadic("xrtRunSetArg", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG));
-        runStart = function("xrtRunStart", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-        runWait = function("xrtRunWait", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-        runWaitFor = function("xrtRunWaitFor", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-        runState = function("xrtRunState", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-        runClose = function("xrtRunClose", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        for (XrtCall c : XrtCall.values())
+            handles[c.ordinal()] = c.firstVariadic < 0 ? function(c.symbol, c.descriptor)
+                    : variadic(c.symbol, c.descriptor, c.firstVariadic);
     }
 
     /**
@@ -138,8 +107,8 @@ final class XrtLibrary {
         return LINKER.downcallHandle(symbol(name), descriptor, CAPTURE_ERRNO);
     }
 
-    private MethodHandle variadic(String name, FunctionDescriptor descriptor) {
-        return LINKER.downcallHandle(symbol(name), descriptor, CAPTURE_ERRNO, Linker.Option.firstVariadicArg(2));
+    private MethodHandle variadic(String name, FunctionDescriptor descriptor, int firstVariadic) {
+        return LINKER.downcallHandle(symbol(name), descriptor, CAPTURE_ERRNO, Linker.Option.firstVariadicArg(firstVariadic));
     }
 
     private MemorySegment symbol(String name) {
@@ -171,7 +140,7 @@ final class XrtLibrary {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = callState.get();
             int rc = (int) handle.invokeExact(state, arena.allocateFrom(key), arena.allocateFrom(value));
-            if (rc != 0) throw failure(state, "xrtIniStringSet(\"" + key + "\", \"" + value + "\") = " + rc);
+            if (rc != 0) throw failure(state, "xrtIniStringSet(\"" + key + "\", \"" + value + "\") = " + rc, null);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -180,294 +149,249 @@ final class XrtLibrary {
     // ---- device ----
 
     MemorySegment deviceOpen(int index) {
-        MemorySegment state = callState.get();
-        MemorySegment device;
-        try {
-            device = (MemorySegment) deviceOpen.invokeExact(state, index);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        MemorySegment device = addressOf(XrtCall.DEVICE_OPEN, index);
         if (device.equals(MemorySegment.NULL))
             throw new XrtSetupException("no XRT device at index " + index + ": xrtDeviceOpen(" + index + ") returned NULL"
-                    + errnoText(state) + " (library " + location + ")");
+                    + errnoText(callState.get()) + " (library " + location + ")");
         return device;
     }
 
     void deviceClose(MemorySegment device) {
-        MemorySegment state = callState.get();
-        int rc;
-        try {
-            rc = (int) deviceClose.invokeExact(state, device);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-        if (rc != 0) throw failure(state, "xrtDeviceClose(" + hex(device) + ") = " + rc);
+        int rc = intOf(XrtCall.DEVICE_CLOSE, device);
+        if (rc != 0) throw failure("xrtDeviceClose(" + hex(device) + ") = " + rc);
     }
 
     void deviceLoadXclbinFile(MemorySegment device, Path xclbin) {
-        MemorySegment state = callState.get();
         int rc;
         try (Arena arena = Arena.ofConfined()) {
-            rc = (int) deviceLoadXclbinFile.invokeExact(state, device, arena.allocateFrom(xclbin.toString()));
-        } catch (Throwable t) {
-            throw rethrow(t);
+            rc = intOf(XrtCall.DEVICE_LOAD_XCLBIN_FILE, device, arena.allocateFrom(xclbin.toString()));
         }
-        if (rc != 0) throw failure(state, "xrtDeviceLoadXclbinFile(" + hex(device) + ", \"" + xclbin + "\") = " + rc);
+        if (rc != 0) throw failure("xrtDeviceLoadXclbinFile(" + hex(device) + ", \"" + xclbin + "\") = " + rc);
     }
 
     /** Fills {@code uuid} (16 bytes). */
     void deviceGetXclbinUuid(MemorySegment device, MemorySegment uuid) {
-        MemorySegment state = callState.get();
-        int rc;
-        try {
-            rc = (int) deviceGetXclbinUuid.invokeExact(state, device, uuid);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-        if (rc != 0) throw failure(state, "xrtDeviceGetXclbinUUID(" + hex(device) + ") = " + rc);
+        int rc = intOf(XrtCall.DEVICE_GET_XCLBIN_UUID, device, uuid);
+        if (rc != 0) throw failure("xrtDeviceGetXclbinUUID(" + hex(device) + ") = " + rc);
     }
 
     // ---- buffer objects ----
 
     MemorySegment boAlloc(MemorySegment device, long size, long flags, int group) {
-        MemorySegment state = callState.get();
         MemorySegment bo;
         try {
-            bo = (MemorySegment) boAlloc.invokeExact(state, device, size, flags, group);
+            bo = (MemorySegment) handle(XrtCall.BO_ALLOC).invokeExact(callState.get(), device, size, flags, group);
         } catch (Throwable t) {
             throw rethrow(t);
         }
         if (bo.equals(MemorySegment.NULL))
-            throw failure(state, "xrtBOAlloc(" + hex(device) + ", size " + size + ", flags 0x" + Long.toHexString(flags)
+            throw failure("xrtBOAlloc(" + hex(device) + ", size " + size + ", flags 0x" + Long.toHexString(flags)
                     + ", group " + group + ") returned NULL");
         return bo;
     }
 
     void boFree(MemorySegment bo) {
-        MemorySegment state = callState.get();
-        int rc;
-        try {
-            rc = (int) boFree.invokeExact(state, bo);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-        if (rc != 0) throw failure(state, "xrtBOFree(" + hex(bo) + ") = " + rc);
+        int rc = intOf(XrtCall.BO_FREE, bo);
+        if (rc != 0) throw failure("xrtBOFree(" + hex(bo) + ") = " + rc);
     }
 
     long boSize(MemorySegment bo) {
-        MemorySegment state = callState.get();
-        long size;
-        try {
-            size = (long) boSize.invokeExact(state, bo);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-        return size;
+        return longOf(XrtCall.BO_SIZE, bo);
     }
 
     long boAddress(MemorySegment bo) {
-        MemorySegment state = callState.get();
-        long address;
-        try {
-            address = (long) boAddress.invokeExact(state, bo);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-        if (address == -1L) throw failure(state, "xrtBOAddress(" + hex(bo) + ") = UINT64_MAX");
+        long address = longOf(XrtCall.BO_ADDRESS, bo);
+        if (address == -1L) throw failure("xrtBOAddress(" + hex(bo) + ") = UINT64_MAX");
         return address;
     }
 
     /** The host address of the buffer, as a zero-length segment. */
     MemorySegment boMap(MemorySegment bo) {
-        MemorySegment state = callState.get();
-        MemorySegment host;
-        try {
-            host = (MemorySegment) boMap.invokeExact(state, bo);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-        if (host.equals(MemorySegment.NULL)) throw failure(state, "xrtBOMap(" + hex(bo) + ") returned NULL");
+        MemorySegment host = addressOf(XrtCall.BO_MAP, bo);
+        if (host.equals(MemorySegment.NULL)) throw failure("xrtBOMap(" + hex(bo) + ") returned NULL");
         return host;
     }
 
     void boSync(MemorySegment bo, int direction, long size, long offset) {
-        MemorySegment state = callState.get();
         int rc;
         try {
-            rc = (int) boSync.invokeExact(state, bo, direction, size, offset);
+            rc = (int) handle(XrtCall.BO_SYNC).invokeExact(callState.get(), bo, direction, size, offset);
         } catch (Throwable t) {
             throw rethrow(t);
         }
         if (rc != 0)
-            throw failure(state, "xrtBOSync(" + hex(bo) + ", " + (direction == 0 ? "TO_DEVICE" : "FROM_DEVICE")
+            throw failure("xrtBOSync(" + hex(bo) + ", " + (direction == 0 ? "TO_DEVICE" : "FROM_DEVICE")
                     + ", size " + size + ", offset " + offset + ") = " + rc);
     }
 
     /** {@code src} must be native memory. */
     void boWrite(MemorySegment bo, MemorySegment src, long seek) {
-        MemorySegment state = callState.get();
-        int rc;
-        try {
-            rc = (int) boWrite.invokeExact(state, bo, src, src.byteSize(), seek);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        int rc = copy(XrtCall.BO_WRITE, bo, src, seek);
         if (rc != 0)
-            throw failure(state, "xrtBOWrite(" + hex(bo) + ", src " + hex(src) + ", size " + src.byteSize() + ", seek "
+            throw failure("xrtBOWrite(" + hex(bo) + ", src " + hex(src) + ", size " + src.byteSize() + ", seek "
                     + seek + ") = " + rc);
     }
 
     /** {@code dst} must be native memory. */
     void boRead(MemorySegment bo, MemorySegment dst, long skip) {
-        MemorySegment state = callState.get();
-        int rc;
-        try {
-            rc = (int) boRead.invokeExact(state, bo, dst, dst.byteSize(), skip);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        int rc = copy(XrtCall.BO_READ, bo, dst, skip);
         if (rc != 0)
-            throw failure(state, "xrtBORead(" + hex(bo) + ", dst " + hex(dst) + ", size " + dst.byteSize() + ", skip "
+            throw failure("xrtBORead(" + hex(bo) + ", dst " + hex(dst) + ", size " + dst.byteSize() + ", skip "
                     + skip + ") = " + rc);
     }
 
     // ---- kernels ----
 
     MemorySegment plKernelOpen(MemorySegment device, MemorySegment uuid, String name, boolean exclusive) {
-        MemorySegment state = callState.get();
         MemorySegment kernel;
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment cName = arena.allocateFrom(name);
-            kernel = exclusive
-                    ? (MemorySegment) plKernelOpenExclusive.invokeExact(state, device, uuid, cName)
-                    : (MemorySegment) plKernelOpen.invokeExact(state, device, uuid, cName);
+            kernel = (MemorySegment) handle(exclusive ? XrtCall.PL_KERNEL_OPEN_EXCLUSIVE : XrtCall.PL_KERNEL_OPEN)
+                    .invokeExact(callState.get(), device, uuid, arena.allocateFrom(name));
         } catch (Throwable t) {
             throw rethrow(t);
         }
         if (kernel.equals(MemorySegment.NULL))
-            throw failure(state, (exclusive ? "xrtPLKernelOpenExclusive(" : "xrtPLKernelOpen(") + hex(device)
+            throw failure(callState.get(), (exclusive ? "xrtPLKernelOpenExclusive(" : "xrtPLKernelOpen(") + hex(device)
                     + ", xclbin " + uuidText(uuid) + ", \"" + name + "\") returned NULL",
                     "does the loaded xclbin have a kernel named \"" + name + "\"?");
         return kernel;
     }
 
     void kernelClose(MemorySegment kernel) {
-        MemorySegment state = callState.get();
-        int rc;
-        try {
-            rc = (int) kernelClose.invokeExact(state, kernel);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-        if (rc != 0) throw failure(state, "xrtKernelClose(" + hex(kernel) + ") = " + rc);
+        int rc = intOf(XrtCall.KERNEL_CLOSE, kernel);
+        if (rc != 0) throw failure("xrtKernelClose(" + hex(kernel) + ") = " + rc);
     }
 
     int kernelArgGroupId(MemorySegment kernel, String kernelName, int argIndex) {
-        MemorySegment state = callState.get();
-        int group;
-        try {
-            group = (int) kernelArgGroupId.invokeExact(state, kernel, argIndex);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        int group = intOf(XrtCall.KERNEL_ARG_GROUP_ID, kernel, argIndex);
         if (group < 0)
-            throw failure(state, "xrtKernelArgGroupId(" + hex(kernel) + " " + kernelName + ", arg " + argIndex + ") = "
-                    + group, "not a buffer argument of " + kernelName);
+            throw failure(callState.get(), "xrtKernelArgGroupId(" + hex(kernel) + " " + kernelName + ", arg " + argIndex
+                    + ") = " + group, "not a buffer argument of " + kernelName);
         return group;
     }
 
     // ---- runs ----
 
     MemorySegment runOpen(MemorySegment kernel) {
-        MemorySegment state = callState.get();
-        MemorySegment run;
-        try {
-            run = (MemorySegment) runOpen.invokeExact(state, kernel);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-        if (run.equals(MemorySegment.NULL)) throw failure(state, "xrtRunOpen(" + hex(kernel) + ") returned NULL");
+        MemorySegment run = addressOf(XrtCall.RUN_OPEN, kernel);
+        if (run.equals(MemorySegment.NULL)) throw failure("xrtRunOpen(" + hex(kernel) + ") returned NULL");
         return run;
     }
 
     void runSetArg(MemorySegment run, int index, MemorySegment buffer) {
-        MemorySegment state = callState.get();
         int rc;
         try {
-            rc = (int) runSetArgBuffer.invokeExact(state, run, index, buffer);
+            rc = (int) handle(XrtCall.RUN_SET_ARG_BUFFER).invokeExact(callState.get(), run, index, buffer);
         } catch (Throwable t) {
             throw rethrow(t);
         }
-        if (rc != 0) throw failure(state, "xrtRunSetArg(" + hex(run) + ", " + index + ", buffer " + hex(buffer) + ") = " + rc);
+        if (rc != 0) throw failure("xrtRunSetArg(" + hex(run) + ", " + index + ", buffer " + hex(buffer) + ") = " + rc);
     }
 
     void runSetArg(MemorySegment run, int index, int value) {
-        MemorySegment state = callState.get();
         int rc;
         try {
-            rc = (int) runSetArgInt.invokeExact(state, run, index, value);
+            rc = (int) handle(XrtCall.RUN_SET_ARG_INT).invokeExact(callState.get(), run, index, value);
         } catch (Throwable t) {
             throw rethrow(t);
         }
-        if (rc != 0) throw failure(state, "xrtRunSetArg(" + hex(run) + ", " + index + ", int " + value + ") = " + rc);
+        if (rc != 0) throw failure("xrtRunSetArg(" + hex(run) + ", " + index + ", int " + value + ") = " + rc);
     }
 
     void runSetArg(MemorySegment run, int index, long value) {
-        MemorySegment state = callState.get();
         int rc;
         try {
-            rc = (int) runSetArgLong.invokeExact(state, run, index, value);
+            rc = (int) handle(XrtCall.RUN_SET_ARG_LONG).invokeExact(callState.get(), run, index, value);
         } catch (Throwable t) {
             throw rethrow(t);
         }
-        if (rc != 0) throw failure(state, "xrtRunSetArg(" + hex(run) + ", " + index + ", uint64 " + value + ") = " + rc);
+        if (rc != 0) throw failure("xrtRunSetArg(" + hex(run) + ", " + index + ", uint64 " + value + ") = " + rc);
     }
 
     void runStart(MemorySegment run) {
-        MemorySegment state = callState.get();
-        int rc;
-        try {
-            rc = (int) runStart.invokeExact(state, run);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-        if (rc != 0) throw failure(state, "xrtRunStart(" + hex(run) + ") = " + rc);
+        int rc = intOf(XrtCall.RUN_START, run);
+        if (rc != 0) throw failure("xrtRunStart(" + hex(run) + ") = " + rc);
     }
 
     /** An ert_cmd_state code; XRT reports its own failures here as ABORT. */
     int runWait(MemorySegment run) {
-        try {
-            return (int) runWait.invokeExact(callState.get(), run);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return intOf(XrtCall.RUN_WAIT, run);
     }
 
     int runWaitFor(MemorySegment run, int timeoutMs) {
-        try {
-            return (int) runWaitFor.invokeExact(callState.get(), run, timeoutMs);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return intOf(XrtCall.RUN_WAIT_FOR, run, timeoutMs);
     }
 
     int runState(MemorySegment run) {
+        return intOf(XrtCall.RUN_STATE, run);
+    }
+
+    void runClose(MemorySegment run) {
+        int rc = intOf(XrtCall.RUN_CLOSE, run);
+        if (rc != 0) throw failure("xrtRunClose(" + hex(run) + ") = " + rc);
+    }
+
+    // ---- the call shapes the table's functions share (invokeExact needs each shape spelled out) ----
+
+    private MethodHandle handle(XrtCall c) {
+        return handles[c.ordinal()];
+    }
+
+    private MemorySegment addressOf(XrtCall c, int a) {
         try {
-            return (int) runState.invokeExact(callState.get(), run);
+            return (MemorySegment) handle(c).invokeExact(callState.get(), a);
         } catch (Throwable t) {
             throw rethrow(t);
         }
     }
 
-    void runClose(MemorySegment run) {
-        MemorySegment state = callState.get();
-        int rc;
+    private MemorySegment addressOf(XrtCall c, MemorySegment a) {
         try {
-            rc = (int) runClose.invokeExact(state, run);
+            return (MemorySegment) handle(c).invokeExact(callState.get(), a);
         } catch (Throwable t) {
             throw rethrow(t);
         }
-        if (rc != 0) throw failure(state, "xrtRunClose(" + hex(run) + ") = " + rc);
+    }
+
+    private int intOf(XrtCall c, MemorySegment a) {
+        try {
+            return (int) handle(c).invokeExact(callState.get(), a);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    private int intOf(XrtCall c, MemorySegment a, MemorySegment b) {
+        try {
+            return (int) handle(c).invokeExact(callState.get(), a, b);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    private int intOf(XrtCall c, MemorySegment a, int b) {
+        try {
+            return (int) handle(c).invokeExact(callState.get(), a, b);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    private long longOf(XrtCall c, MemorySegment a) {
+        try {
+            return (long) handle(c).invokeExact(callState.get(), a);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** xrtBOWrite / xrtBORead: the buffer, host memory, its size, the offset in the buffer. */
+    private int copy(XrtCall c, MemorySegment bo, MemorySegment host, long offset) {
+        try {
+            return (int) handle(c).invokeExact(callState.get(), bo, host, host.byteSize(), offset);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     // ---- errors ----
@@ -477,8 +401,9 @@ final class XrtLibrary {
         return (int) ERRNO.get(callState.get(), 0L);
     }
 
-    private XrtException failure(MemorySegment state, String call) {
-        return failure(state, call, null);
+    /** A failed call of this thread. */
+    private XrtException failure(String call) {
+        return failure(callState.get(), call, null);
     }
 
     /** "call, errno N (text): hint"; errno only if XRT left one. */

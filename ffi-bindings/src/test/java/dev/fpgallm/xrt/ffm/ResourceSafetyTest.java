@@ -21,10 +21,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestReporter;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Native resources over thousands of cycles, and what happens to objects after close. */
@@ -57,7 +59,7 @@ class ResourceSafetyTest {
     }
 
     @Test
-    void thousandsOfCyclesLeaveNoNativeMemoryOrHandlesBehind() {
+    void thousandsOfCyclesLeaveNoNativeMemoryOrHandlesBehind(TestReporter report) {
         int handlesBefore = xrt.openHandles.get();
         // Control: RSS sees XRT buffer memory. 96 live buffers of 1 MiB, touched; memory freed earlier in this
         // process may serve part of them without raising RSS, so expect half.
@@ -80,9 +82,9 @@ class ResourceSafetyTest {
         long after = residentBytes();
         int fdsAfter = openFileDescriptors();
 
-        System.out.printf("control: 96 MiB of live buffers: RSS %+d KiB%n", (withHeld - base) / KB);
-        System.out.printf("%d alloc/map/run/free cycles: RSS %+d KiB (%d -> %d KiB), fds %d -> %d%n",
-                CYCLES, (after - before) / KB, before / KB, after / KB, fdsBefore, fdsAfter);
+        report.publishEntry(String.format(Locale.ROOT, "control: 96 MiB of live buffers: RSS %+d KiB", (withHeld - base) / KB));
+        report.publishEntry(String.format(Locale.ROOT, "%d alloc/map/run/free cycles: RSS %+d KiB (%d -> %d KiB), fds %d -> %d",
+                CYCLES, (after - before) / KB, before / KB, after / KB, fdsBefore, fdsAfter));
         assertTrue(after - before < 48 * MB, "RSS grew by " + (after - before) / KB + " KiB over " + CYCLES
                 + " cycles of " + 4 * BUFFER_BYTES / KB + " KiB each");
         assertTrue(fdsAfter <= fdsBefore + 2, "file descriptors " + fdsBefore + " -> " + fdsAfter);

@@ -1,0 +1,192 @@
+package dev.fpgallm.npu.interpreter;
+
+import dev.fpgallm.npu.isa.AccessList;
+import dev.fpgallm.npu.isa.Attention;
+import dev.fpgallm.npu.timing.BoardModel;
+import dev.fpgallm.npu.timing.CycleModel;
+import dev.fpgallm.npu.isa.Gemm;
+import dev.fpgallm.npu.isa.Instruction;
+import dev.fpgallm.npu.isa.Isa;
+import dev.fpgallm.npu.isa.Launch;
+import dev.fpgallm.npu.isa.LayerNorm;
+import dev.fpgallm.npu.isa.NpuFault;
+import dev.fpgallm.npu.isa.ProgramHeader;
+import java.util.Arrays;
+
+/**
+ * The NPU interpreter: executes one launch of {@code npu_top} over device memory exactly as docs/isa.md section 6
+ * describes (header check, argument check, then per instruction: decode, field check, bounds check, execute; the
+ * status words at the end), keeping per-instruction statistics and the cycle model's prediction.
+ * Decoded programs are cached (re-decoded only when the program bytes change) and every per-launch structure is
+ * reused, so a launch allocates nothing.
+ */
+public final class Npu implements AutoCloseable {
+    /** Sees every checked access before the instruction runs; the emulated device uses it for its strict mode. */
+    @FunctionalInterface
+    public interface AccessObserver {
+        void observe(int instruction, Instruction op, AccessList accesses);
+    }
+
+    private final ParallelLoop loop;
+    private final Counters counters;
+    private final GemmEngine gemm;
+    private final AttentionEngine attention;
+    private final LayerNormEngine layerNorm;
+    private final CycleModel cycleModel;
+    private final LaunchReport report = new LaunchReport();
+    private final AccessList bounds = new AccessList(), accesses = new AccessList();
+    private final Launch launch = new Launch(null, 0, 0, 0);
+    // the decoded program, valid while the program bytes equal `program`
+    private byte[] program = new byte[0];
+    private ProgramHeader header;
+    private NpuFault headerFault;
+    private Instruction[] ops = new Instruction[0];
+    private NpuFault[] opFaults = new NpuFault[0];
+
+    public Npu(int threads, BoardModel board) {
+        loop = new ParallelLoop(threads);
+        counters = new Counters(loop.workers());
+        gemm = new GemmEngine(loop, counters);
+        attention = new AttentionEngine(loop, counters);
+        layerNorm = new LayerNormEngine(loop, counters);
+        cycleModel = new CycleModel(board);
+    }
+
+    public CycleModel cycleModel() {
+        return cycleModel;
+    }
+
+    /**
+     * Runs one launch and returns the interpreter's report (valid until the next launch). Kernel-detected problems
+     * end up in the status words (as on the board); an {@link IllegalArgumentException} means the host broke the
+     * emulator's own preconditions (a buffer smaller than the program header says), which on a board would corrupt
+     * memory.
+     */
+    public LaunchReport launch(NpuMemory mem, int position, int nTokens, int flags, AccessObserver observer) {
+        counters.clear();
+        report.reset();
+        long cycles = 0;
+        int executed = 0;
+        try {
+            decode(mem.get(Isa.ARG_PROGRAM));
+            if (headerFault != null) throw headerFault;
+            checkBuffers(mem, header);
+            if (nTokens == 0 || Integer.compareUnsigned(nTokens, header.maxTokens()) > 0
+                    || Integer.toUnsignedLong(position) + Integer.toUnsignedLong(nTokens) > Integer.toUnsignedLong(header.maxSeq())
+                    || (flags & ~Isa.FLAG_SOFTMAX_EXACT) != 0)
+                throw new NpuFault(Isa.BAD_ARGS, -1, "position " + Integer.toUnsignedString(position) + ", n_tokens "
+                        + Integer.toUnsignedString(nTokens) + ", flags " + flags + " (max_tokens " + header.maxTokens()
+                        + ", max_seq " + header.maxSeq() + ")");
+            launch.set(header, position, nTokens, flags);
+            report.ensure(header.instructionCount());
+            for (int i = 0; i < header.instructionCount(); i++) {
+                if (opFaults[i] != null) throw opFaults[i];
+                Instruction op = ops[i];
+                bounds.clear();
+                op.bounds(launch, bounds);
+                for (int a = 0; a < bounds.size(); a++) {
+                    long size = header.bytesOf(bounds.arg(a));
+                    if (bounds.from(a) < 0 || bounds.to(a) > size)
+                        throw new NpuFault(Isa.OUT_OF_BOUNDS, i, Isa.ARG_NAMES[bounds.arg(a)] + " bytes [" + bounds.from(a)
+                                + ", " + bounds.to(a) + ") outside its " + size + " bytes");
+                }
+                accesses.clear();
+                op.accesses(launch, accesses);
+                if (observer != null) observer.observe(i, op, accesses);
+                long[] read = report.read[i], written = report.written[i];
+                Arrays.fill(read, 0);
+                Arrays.fill(written, 0);
+                for (int a = 0; a < accesses.size(); a++) (accesses.write(a) ? written : read)[accesses.arg(a)] += accesses.bytes(a);
+                long sat0 = counters.saturations(), ovf0 = counters.overflows();
+                switch (op) {
+                    case Gemm g -> gemm.run(g, launch, mem);
+                    case Attention at -> attention.run(at, launch, mem);
+                    case LayerNorm ln -> layerNorm.run(ln, launch, mem);
+                }
+                long c = cycleModel.cycles(op, launch);
+                cycles += c;
+                report.ops[i] = op;
+                report.macs[i] = op.macs(launch);
+                report.saturations[i] = counters.saturations() - sat0;
+                report.overflows[i] = counters.overflows() - ovf0;
+                report.cycles[i] = c;
+                report.count = ++executed;
+            }
+        } catch (NpuFault f) {
+            report.status[Isa.S_CODE] = f.code;
+            report.status[Isa.S_FAILED_INSTR] = f.instruction;
+        }
+        int[] status = report.status;
+        status[Isa.S_EXECUTED] = executed;
+        status[Isa.S_SATURATIONS] = (int) counters.saturations();
+        status[Isa.S_OVERFLOWS] = (int) counters.overflows();
+        byte[] out = mem.get(Isa.ARG_STATUS);
+        if (out == null || out.length < Isa.STATUS_BYTES)
+            throw new IllegalArgumentException("the status buffer must hold " + Isa.STATUS_BYTES + " bytes");
+        for (int w = 0; w < Isa.STATUS_WORDS; w++) NpuMemory.putInt(out, 4L * w, status[w]);
+        report.predictedCycles = cycles;
+        report.predictedSeconds = cycleModel.seconds(cycles) + cycleModel.board().launchOverheadSeconds();
+        return report;
+    }
+
+    /**
+     * Decodes the header and instructions unless the program bytes are the ones decoded last time. Decode faults
+     * are kept per instruction, so that a launch raises them only when it reaches that instruction.
+     */
+    private void decode(byte[] bytes) {
+        if (bytes == null || bytes.length < 4 * Isa.HEADER_WORDS)
+            throw new IllegalArgumentException("the program buffer holds " + (bytes == null ? 0 : bytes.length)
+                    + " bytes; a program needs at least " + 4 * Isa.HEADER_WORDS);
+        int n = NpuMemory.getInt(bytes, 4L * Isa.H_N_INSTR);
+        long length = 4L * Isa.HEADER_WORDS + 4L * Isa.INSTRUCTION_WORDS * Integer.toUnsignedLong(n);
+        if (length <= bytes.length && length == program.length && Arrays.equals(bytes, 0, (int) length, program, 0, program.length))
+            return;
+        int[] headerWords = words(bytes, 0, Isa.HEADER_WORDS);
+        header = null;
+        headerFault = null;
+        try {
+            header = ProgramHeader.decode(headerWords);
+        } catch (NpuFault f) {
+            headerFault = f;
+            program = Arrays.copyOf(bytes, 4 * Isa.HEADER_WORDS);
+            ops = new Instruction[0];
+            return;
+        }
+        int[] words = words(bytes, 4 * Isa.HEADER_WORDS, Isa.INSTRUCTION_WORDS * n);
+        ops = new Instruction[n];
+        opFaults = new NpuFault[n];
+        for (int i = 0; i < n; i++) {
+            try {
+                ops[i] = Instruction.decode(words, i * Isa.INSTRUCTION_WORDS, i);
+            } catch (NpuFault f) {
+                opFaults[i] = f;
+            }
+        }
+        program = Arrays.copyOf(bytes, (int) length);
+    }
+
+    /** The emulator cannot model memory beyond its arrays: every buffer must be as large as the header says. */
+    private static void checkBuffers(NpuMemory mem, ProgramHeader h) {
+        for (int arg = 0; arg < Isa.BUFFER_ARGS; arg++) {
+            byte[] b = mem.get(arg);
+            long need = h.bytesOf(arg);
+            if (b == null || b.length < need)
+                throw new IllegalArgumentException("buffer '" + Isa.ARG_NAMES[arg] + "' holds "
+                        + (b == null ? "nothing" : b.length + " bytes") + " but the program needs " + need);
+        }
+    }
+
+    private static int[] words(byte[] b, int offset, int count) {
+        if (b.length < offset + 4L * count)
+            throw new IllegalArgumentException("the program buffer holds " + b.length + " bytes; the program needs "
+                    + (offset + 4L * count));
+        int[] w = new int[count];
+        for (int i = 0; i < count; i++) w[i] = NpuMemory.getInt(b, offset + 4L * i);
+        return w;
+    }
+
+    @Override
+    public void close() {
+        loop.close();
+    }
+}
