@@ -3,25 +3,43 @@ package dev.fpgallm.npu;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * GEMM: int16 activations x int8 weights in the tiled layout of isa.md 3.2, exact 64-bit sums (the hardware's
  * 48-bit accumulator cannot wrap, so any summation order gives the same bits), then the requantize / GELU /
- * residual epilogue. Tile columns (16 output channels) are split across the workers; inner products use the Vector
- * API: 8 int8 weights widened to int lanes, multiplied by 8 int16 activations, summed in int lanes and flushed to
- * a long before an int lane or the lane sum could overflow.
+ * residual epilogue. Tile columns (16 output channels over all K, one contiguous run of 16 * K bytes) are split
+ * across the workers.
+ *
+ * <p>The kernels read a tile column forward, 16 bytes (one channel's 16 inputs) after another, so memory sees one
+ * sequential stream per worker. Decode (one row) keeps all 16 channels of the column in registers; prefill
+ * (several rows) keeps a 4 rows x 4 channels tile, so that each weight vector loaded serves four rows and each
+ * activation vector four channels, and the tile column (at most 64 KiB) stays in cache across the row blocks.
+ *
+ * <p>Exactness: a product |x * w| <= 32768 * 128 = 2^22. An int lane receives one product per {@link #CHUNK}
+ * inputs it covers (16 / LANES products per 16-input chunk), so it is flushed to a long after
+ * {@link #FLUSH_CHUNKS} chunks, at most 511 products, |lane| <= 511 * 2^22 < 2^31. At 16 int lanes that is never
+ * inside a column (K <= Isa.MAX_K = 4096 gives 256 products per lane). Lanes are summed in long.
  */
 final class GemmEngine implements ParallelLoop.Body {
-    private static final VectorSpecies<Byte> B64 = ByteVector.SPECIES_64;
-    private static final VectorSpecies<Integer> I256 = IntVector.SPECIES_256;
-    /** Per lane and 16-input block: two products of at most 2^22; 16 blocks keep the 8 lanes' sum within 2^30. */
-    private static final int FLUSH_BLOCKS = 16;
+    /** The JVM's preferred int vector, at most 16 lanes (a 16-input chunk fills whole vectors). */
+    static final VectorSpecies<Integer> INTS = VectorSpecies.of(int.class,
+            VectorShape.forBitSize(Math.min(IntVector.SPECIES_PREFERRED.vectorBitSize(), 512)));
+    private static final VectorSpecies<Byte> BYTES = VectorSpecies.of(byte.class, VectorShape.forBitSize(INTS.length() * 8));
+    private static final int LANES = INTS.length();
+    /** Inputs per tile row: one channel's slice of a 256-byte tile. */
+    private static final int CHUNK = 16;
+    /** Chunks an int lane may accumulate: 511 products of at most 2^22 (see the class comment). */
+    static final int FLUSH_CHUNKS = 511 / (CHUNK / LANES);
+    /** Rows of a prefill register tile (the input is padded with zero rows to a multiple). */
+    private static final int ROW_BLOCK = 4;
 
     private final ParallelLoop loop;
     private final Counters counters;
-    private int[] x = new int[0];           // input rows as ints [row][K]
-    private final int[][] channel;           // per worker: one output channel's weights as ints [K]
+    private int[] x = new int[0];           // input rows as ints [row][K], zero rows up to a multiple of ROW_BLOCK
+    private final long[][] sums;             // per worker: 16 channel sums of the register tile in flight
+    private final int[][] lanes;             // per worker: the tile's int accumulators, lane by lane, at a flush
     private final int[] gelu = new int[Isa.GELU_TABLE_WORDS];
     // the instruction in flight, for run(i, worker)
     private Gemm g;
@@ -31,17 +49,20 @@ final class GemmEngine implements ParallelLoop.Body {
     GemmEngine(ParallelLoop loop, Counters counters) {
         this.loop = loop;
         this.counters = counters;
-        this.channel = new int[loop.workers()][Isa.MAX_K];
+        this.sums = new long[loop.workers()][16 * 8]; // 8 x 16 longs apart: no false sharing
+        this.lanes = new int[loop.workers()][16 * LANES + 64];
     }
 
     void run(Gemm g, Launch l, NpuMemory mem) {
         int k = g.k(), n = g.n(), rows = l.rowsRead(g.rows()), first = l.firstRowRead(g.rows());
         byte[] act = mem.get(Isa.ARG_ACT);
-        if (x.length < rows * k) x = new int[rows * k];
+        int padded = rows == 1 ? 1 : (rows + ROW_BLOCK - 1) / ROW_BLOCK * ROW_BLOCK;
+        if (x.length < padded * k) x = new int[padded * k];
         for (int r = 0; r < rows; r++) {
             long row = Gemm.u(g.xBase()) + (first + r) * Gemm.u(g.xStride());
             for (int i = 0; i < k; i++) x[r * k + i] = NpuMemory.getShort(act, row + 2L * i);
         }
+        java.util.Arrays.fill(x, rows * k, padded * k, 0);
         if (g.gelu()) {
             byte[] params = mem.get(Isa.ARG_PARAMS);
             for (int i = 0; i < Isa.GELU_TABLE_WORDS; i++) gelu[i] = NpuMemory.getInt(params, Gemm.u(g.geluOff()) + 4L * i);
@@ -60,56 +81,150 @@ final class GemmEngine implements ParallelLoop.Body {
 
     /** The 16 output channels of tile column t, for every row. */
     private void tileColumn(Gemm g, NpuMemory mem, int rows, int t, int worker) {
-        int k = g.k(), blocks = k / 16;
+        int k = g.k();
         byte[] w = mem.weights(t & 3);
-        long column = Gemm.u(g.wOff()) + (long) (t >> 2) * blocks * 256;
-        byte[] params = mem.get(Isa.ARG_PARAMS);
-        int[] wInt = channel[worker];
-        for (int c = 0; c < 16; c++) {
-            int n = t * 16 + c;
-            int at = (int) (column + c * 16);
-            long p = Gemm.u(g.pOff()) + 8L * n;
-            int bias = NpuMemory.getInt(params, p), rq = NpuMemory.getInt(params, p + 4);
-            if (rows == 1) {
-                epilogue(g, mem, 0, n, bias + dotTiled(w, at, blocks), rq, worker);
-                continue;
-            }
-            for (int b = 0; b < blocks; b++) {
-                for (int i = 0; i < 16; i++) wInt[b * 16 + i] = w[at + b * 256 + i];
-            }
-            for (int r = 0; r < rows; r++) epilogue(g, mem, r, n, bias + dot(wInt, r * k, k), rq, worker);
+        int column = (int) (Gemm.u(g.wOff()) + (long) (t >> 2) * k * 16);
+        long[] s = sums[worker];
+        int[] l = lanes[worker];
+        if (rows == 1) {
+            java.util.Arrays.fill(s, 0, 16, 0);
+            columnRow8(w, column, k, s, 0, l);
+            columnRow8(w, column + 128, k, s, 8, l);
+            for (int c = 0; c < 16; c++) output(g, mem, 0, t * 16 + c, s[c], worker);
+            return;
         }
+        for (int r0 = 0; r0 < rows; r0 += ROW_BLOCK)
+            for (int c0 = 0; c0 < 16; c0 += 4) {
+                block4x4(w, column + c0 * CHUNK, k, r0 * k, s, l);
+                for (int r = r0; r < Math.min(rows, r0 + ROW_BLOCK); r++)
+                    for (int c = 0; c < 4; c++) output(g, mem, r, t * 16 + c0 + c, s[(r - r0) * 4 + c], worker);
+            }
     }
 
-    /** One channel against row 0, reading the channel's 16-byte slices straight from the tiled weights. */
-    private long dotTiled(byte[] w, int at, int blocks) {
-        long total = 0;
-        for (int b0 = 0; b0 < blocks; b0 += FLUSH_BLOCKS) {
-            IntVector acc = IntVector.zero(I256);
-            int end = Math.min(blocks, b0 + FLUSH_BLOCKS);
+    /**
+     * Decode: s[c0 + c] = sum_k x[0][k] W[c][k] for the 8 channels whose 16-byte slices start at {@code at} in each
+     * tile of the column. Called for channels 0-7, then 8-15: 16 accumulators in one loop exceed what C2 inlines
+     * (NodeCountInliningCutoff), and the second half of the column is still in cache.
+     */
+    private void columnRow8(byte[] w, int at, int k, long[] s, int c0, int[] lanes) {
+        int chunks = k / CHUNK;
+        for (int b0 = 0; b0 < chunks; b0 += FLUSH_CHUNKS) {
+            IntVector a0 = IntVector.zero(INTS), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+            int end = Math.min(chunks, b0 + FLUSH_CHUNKS);
             for (int b = b0; b < end; b++) {
                 int p = at + b * 256;
-                IntVector lo = (IntVector) ByteVector.fromArray(B64, w, p).convertShape(VectorOperators.B2I, I256, 0);
-                IntVector hi = (IntVector) ByteVector.fromArray(B64, w, p + 8).convertShape(VectorOperators.B2I, I256, 0);
-                acc = acc.add(lo.mul(IntVector.fromArray(I256, x, b * 16)))
-                        .add(hi.mul(IntVector.fromArray(I256, x, b * 16 + 8)));
+                for (int i = 0; i < CHUNK; i += LANES, p += LANES) {
+                    IntVector xv = IntVector.fromArray(INTS, x, b * CHUNK + i);
+                    a0 = mac(a0, w, p, xv);
+                    a1 = mac(a1, w, p + 16, xv);
+                    a2 = mac(a2, w, p + 32, xv);
+                    a3 = mac(a3, w, p + 48, xv);
+                    a4 = mac(a4, w, p + 64, xv);
+                    a5 = mac(a5, w, p + 80, xv);
+                    a6 = mac(a6, w, p + 96, xv);
+                    a7 = mac(a7, w, p + 112, xv);
+                }
             }
-            total += acc.reduceLanes(VectorOperators.ADD);
+            int[] l = lanes;
+            a0.intoArray(l, 0);
+            a1.intoArray(l, LANES);
+            a2.intoArray(l, 2 * LANES);
+            a3.intoArray(l, 3 * LANES);
+            a4.intoArray(l, 4 * LANES);
+            a5.intoArray(l, 5 * LANES);
+            a6.intoArray(l, 6 * LANES);
+            a7.intoArray(l, 7 * LANES);
+            flush(l, 8, s, c0);
         }
-        return total;
     }
 
-    /** One channel (as ints) against one row. */
-    private long dot(int[] wInt, int xAt, int k) {
-        long total = 0;
-        for (int i0 = 0; i0 < k; i0 += 16 * FLUSH_BLOCKS) {
-            IntVector acc = IntVector.zero(I256);
-            int end = Math.min(k, i0 + 16 * FLUSH_BLOCKS);
-            for (int i = i0; i < end; i += 8)
-                acc = acc.add(IntVector.fromArray(I256, wInt, i).mul(IntVector.fromArray(I256, x, xAt + i)));
-            total += acc.reduceLanes(VectorOperators.ADD);
+    /**
+     * Prefill: s[r * 4 + c] = sum_k x[row0 + r][k] W[c][k] for 4 rows (x from int offset {@code xAt}) and the 4
+     * channels whose 16-byte slices start at {@code at} in each tile of the column.
+     */
+    private void block4x4(byte[] w, int at, int k, int xAt, long[] s, int[] lanes) {
+        java.util.Arrays.fill(s, 0, 16, 0);
+        int chunks = k / CHUNK;
+        for (int b0 = 0; b0 < chunks; b0 += FLUSH_CHUNKS) {
+            IntVector a00 = IntVector.zero(INTS), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00,
+                    a13 = a00, a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00, a33 = a00;
+            int end = Math.min(chunks, b0 + FLUSH_CHUNKS);
+            for (int b = b0; b < end; b++) {
+                int p = at + b * 256;
+                for (int i = 0; i < CHUNK; i += LANES, p += LANES) {
+                    int xi = xAt + b * CHUNK + i;
+                    IntVector x0 = IntVector.fromArray(INTS, x, xi), x1 = IntVector.fromArray(INTS, x, xi + k),
+                            x2 = IntVector.fromArray(INTS, x, xi + 2 * k), x3 = IntVector.fromArray(INTS, x, xi + 3 * k);
+                    IntVector wv = weights(w, p);
+                    a00 = a00.add(wv.mul(x0));
+                    a10 = a10.add(wv.mul(x1));
+                    a20 = a20.add(wv.mul(x2));
+                    a30 = a30.add(wv.mul(x3));
+                    wv = weights(w, p + 16);
+                    a01 = a01.add(wv.mul(x0));
+                    a11 = a11.add(wv.mul(x1));
+                    a21 = a21.add(wv.mul(x2));
+                    a31 = a31.add(wv.mul(x3));
+                    wv = weights(w, p + 32);
+                    a02 = a02.add(wv.mul(x0));
+                    a12 = a12.add(wv.mul(x1));
+                    a22 = a22.add(wv.mul(x2));
+                    a32 = a32.add(wv.mul(x3));
+                    wv = weights(w, p + 48);
+                    a03 = a03.add(wv.mul(x0));
+                    a13 = a13.add(wv.mul(x1));
+                    a23 = a23.add(wv.mul(x2));
+                    a33 = a33.add(wv.mul(x3));
+                }
+            }
+            int[] l = lanes;
+            a00.intoArray(l, 0);
+            a01.intoArray(l, LANES);
+            a02.intoArray(l, 2 * LANES);
+            a03.intoArray(l, 3 * LANES);
+            a10.intoArray(l, 4 * LANES);
+            a11.intoArray(l, 5 * LANES);
+            a12.intoArray(l, 6 * LANES);
+            a13.intoArray(l, 7 * LANES);
+            a20.intoArray(l, 8 * LANES);
+            a21.intoArray(l, 9 * LANES);
+            a22.intoArray(l, 10 * LANES);
+            a23.intoArray(l, 11 * LANES);
+            a30.intoArray(l, 12 * LANES);
+            a31.intoArray(l, 13 * LANES);
+            a32.intoArray(l, 14 * LANES);
+            a33.intoArray(l, 15 * LANES);
+            flush(l, 16, s, 0);
         }
-        return total;
+    }
+
+    /** LANES int8 weights from byte p, sign-extended to int lanes. */
+    private static IntVector weights(byte[] w, int p) {
+        return (IntVector) ByteVector.fromArray(BYTES, w, p).convertShape(VectorOperators.B2I, INTS, 0);
+    }
+
+    private static IntVector mac(IntVector acc, byte[] w, int p, IntVector x) {
+        return acc.add(weights(w, p).mul(x));
+    }
+
+    /**
+     * s[at + j] += the sum of accumulator j's lanes (stored at l[j * LANES]), in long: 16 lanes of up to 2^30 each
+     * would wrap an int reduction. Accumulators go through memory because C2 stops inlining (and boxes the vectors)
+     * when one method converts sixteen of them.
+     */
+    private static void flush(int[] l, int count, long[] s, int at) {
+        for (int j = 0; j < count; j++) {
+            long sum = 0;
+            for (int i = 0; i < LANES; i++) sum += l[j * LANES + i];
+            s[at + j] += sum;
+        }
+    }
+
+    /** Channel n of row r: bias, then the epilogue. */
+    private void output(Gemm g, NpuMemory mem, int r, int n, long dot, int worker) {
+        long p = Gemm.u(g.pOff()) + 8L * n;
+        byte[] params = mem.get(Isa.ARG_PARAMS);
+        epilogue(g, mem, r, n, NpuMemory.getInt(params, p) + dot, NpuMemory.getInt(params, p + 4), worker);
     }
 
     private void epilogue(Gemm g, NpuMemory mem, int r, int n, long acc, int rq, int worker) {
