@@ -7,20 +7,19 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * GEMM: int16 activations x int8 weights in the tiled layout of isa.md 3.2, exact 64-bit sums (the hardware's
- * 48-bit accumulator cannot wrap, so any summation order gives the same bits), then the requantize / GELU /
- * residual epilogue. Tile columns (16 output channels over all K, one contiguous run of 16 * K bytes) are split
- * across the workers.
+ * GEMM: int16 activations x int8 weights, exact 64-bit sums (the hardware's 48-bit accumulator cannot wrap, so any
+ * summation order gives the same bits), then the requantize / GELU / residual epilogue.
  *
- * <p>The kernels read a tile column forward, 16 bytes (one channel's 16 inputs) after another, so memory sees one
- * sequential stream per worker. Decode (one row) keeps all 16 channels of the column in registers; prefill
- * (several rows) keeps a 4 rows x 4 channels tile, so that each weight vector loaded serves four rows and each
- * activation vector four channels, and the tile column (at most 64 KiB) stays in cache across the row blocks.
+ * <p>The weights are read from the device's own panel copy ({@link WeightPanels}: 8 channels x 16 inputs = 128
+ * contiguous bytes per step), so each worker streams one array forward. Work is split by tile column (16 output
+ * channels, two panels). Decode (one row) keeps a panel's 8 channels in registers; prefill (several rows) keeps a
+ * 4 rows x 4 channels tile, so each weight vector loaded serves four rows and each activation vector four
+ * channels, and the tile column's panels (at most 64 KiB) stay in cache across the row blocks.
  *
- * <p>Exactness: a product |x * w| <= 32768 * 128 = 2^22. An int lane receives one product per {@link #CHUNK}
- * inputs it covers (16 / LANES products per 16-input chunk), so it is flushed to a long after
- * {@link #FLUSH_CHUNKS} chunks, at most 511 products, |lane| <= 511 * 2^22 < 2^31. At 16 int lanes that is never
- * inside a column (K <= Isa.MAX_K = 4096 gives 256 products per lane). Lanes are summed in long.
+ * <p>Exactness: a product |x * w| <= 32768 * 128 = 2^22. An int lane receives one product per vector step, 16 /
+ * LANES per 16-input chunk, and is flushed to a long after {@link #FLUSH_CHUNKS} chunks: at most 511 products,
+ * |lane| <= 511 * 2^22 < 2^31. At 16 int lanes the flush never falls inside a row (K <= Isa.MAX_K = 4096 is 256
+ * products per lane). Lanes are summed in long.
  */
 final class GemmEngine implements ParallelLoop.Body {
     /** The JVM's preferred int vector, at most 16 lanes (a 16-input chunk fills whole vectors). */
@@ -28,8 +27,10 @@ final class GemmEngine implements ParallelLoop.Body {
             VectorShape.forBitSize(Math.min(IntVector.SPECIES_PREFERRED.vectorBitSize(), 512)));
     private static final VectorSpecies<Byte> BYTES = VectorSpecies.of(byte.class, VectorShape.forBitSize(INTS.length() * 8));
     private static final int LANES = INTS.length();
-    /** Inputs per tile row: one channel's slice of a 256-byte tile. */
+    /** Inputs per chunk: one channel's 16-byte slice. */
     private static final int CHUNK = 16;
+    /** Bytes of a panel per chunk: its 8 channels' slices. */
+    private static final int STEP = WeightPanels.CHANNELS * CHUNK;
     /** Chunks an int lane may accumulate: 511 products of at most 2^22 (see the class comment). */
     static final int FLUSH_CHUNKS = 511 / (CHUNK / LANES);
     /** Rows of a prefill register tile (the input is padded with zero rows to a multiple). */
@@ -41,8 +42,10 @@ final class GemmEngine implements ParallelLoop.Body {
     private final long[][] sums;             // per worker: 16 channel sums of the register tile in flight
     private final int[][] lanes;             // per worker: the tile's int accumulators, lane by lane, at a flush
     private final int[] gelu = new int[Isa.GELU_TABLE_WORDS];
+    private final WeightPanels panels = new WeightPanels();
     // the instruction in flight, for run(i, worker)
     private Gemm g;
+    private byte[] w;
     private NpuMemory mem;
     private int rows;
 
@@ -70,8 +73,10 @@ final class GemmEngine implements ParallelLoop.Body {
         this.g = g;
         this.mem = mem;
         this.rows = rows;
+        this.w = panels.of(g, mem);
         loop.run(n / 16, 4, this);
         this.mem = null;
+        this.w = null;
     }
 
     @Override
@@ -79,40 +84,38 @@ final class GemmEngine implements ParallelLoop.Body {
         tileColumn(g, mem, rows, t, worker);
     }
 
-    /** The 16 output channels of tile column t, for every row. */
+    /** The 16 output channels of tile column t (panels 2t and 2t + 1), for every row. */
     private void tileColumn(Gemm g, NpuMemory mem, int rows, int t, int worker) {
-        int k = g.k();
-        byte[] w = mem.weights(t & 3);
-        int column = (int) (Gemm.u(g.wOff()) + (long) (t >> 2) * k * 16);
+        int k = g.k(), column = t * 16 * k;
         long[] s = sums[worker];
         int[] l = lanes[worker];
         if (rows == 1) {
             java.util.Arrays.fill(s, 0, 16, 0);
-            columnRow8(w, column, k, s, 0, l);
-            columnRow8(w, column + 128, k, s, 8, l);
+            panelRow(column, k, s, 0, l);
+            panelRow(column + 8 * k, k, s, 8, l);
             for (int c = 0; c < 16; c++) output(g, mem, 0, t * 16 + c, s[c], worker);
             return;
         }
         for (int r0 = 0; r0 < rows; r0 += ROW_BLOCK)
             for (int c0 = 0; c0 < 16; c0 += 4) {
-                block4x4(w, column + c0 * CHUNK, k, r0 * k, s, l);
+                block4x4(column + (c0 / 8) * 8 * k + (c0 % 8) * CHUNK, k, r0 * k, s, l);
                 for (int r = r0; r < Math.min(rows, r0 + ROW_BLOCK); r++)
                     for (int c = 0; c < 4; c++) output(g, mem, r, t * 16 + c0 + c, s[(r - r0) * 4 + c], worker);
             }
     }
 
     /**
-     * Decode: s[c0 + c] = sum_k x[0][k] W[c][k] for the 8 channels whose 16-byte slices start at {@code at} in each
-     * tile of the column. Called for channels 0-7, then 8-15: 16 accumulators in one loop exceed what C2 inlines
-     * (NodeCountInliningCutoff), and the second half of the column is still in cache.
+     * Decode: s[c0 + c] = sum_k x[0][k] W[c][k] for the 8 channels of the panel at {@code at}. (A whole tile column's
+     * 16 accumulators in one loop exceed what C2 inlines, NodeCountInliningCutoff, and it then boxes the vectors.)
      */
-    private void columnRow8(byte[] w, int at, int k, long[] s, int c0, int[] lanes) {
+    private void panelRow(int at, int k, long[] s, int c0, int[] lanes) {
+        byte[] w = this.w;
         int chunks = k / CHUNK;
         for (int b0 = 0; b0 < chunks; b0 += FLUSH_CHUNKS) {
             IntVector a0 = IntVector.zero(INTS), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
             int end = Math.min(chunks, b0 + FLUSH_CHUNKS);
             for (int b = b0; b < end; b++) {
-                int p = at + b * 256;
+                int p = at + b * STEP;
                 for (int i = 0; i < CHUNK; i += LANES, p += LANES) {
                     IntVector xv = IntVector.fromArray(INTS, x, b * CHUNK + i);
                     a0 = mac(a0, w, p, xv);
@@ -140,9 +143,10 @@ final class GemmEngine implements ParallelLoop.Body {
 
     /**
      * Prefill: s[r * 4 + c] = sum_k x[row0 + r][k] W[c][k] for 4 rows (x from int offset {@code xAt}) and the 4
-     * channels whose 16-byte slices start at {@code at} in each tile of the column.
+     * channels whose 16-byte slices start at {@code at} in each step of their panel.
      */
-    private void block4x4(byte[] w, int at, int k, int xAt, long[] s, int[] lanes) {
+    private void block4x4(int at, int k, int xAt, long[] s, int[] lanes) {
+        byte[] w = this.w;
         java.util.Arrays.fill(s, 0, 16, 0);
         int chunks = k / CHUNK;
         for (int b0 = 0; b0 < chunks; b0 += FLUSH_CHUNKS) {
@@ -150,7 +154,7 @@ final class GemmEngine implements ParallelLoop.Body {
                     a13 = a00, a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00, a33 = a00;
             int end = Math.min(chunks, b0 + FLUSH_CHUNKS);
             for (int b = b0; b < end; b++) {
-                int p = at + b * 256;
+                int p = at + b * STEP;
                 for (int i = 0; i < CHUNK; i += LANES, p += LANES) {
                     int xi = xAt + b * CHUNK + i;
                     IntVector x0 = IntVector.fromArray(INTS, x, xi), x1 = IntVector.fromArray(INTS, x, xi + k),
