@@ -22,9 +22,13 @@ import jdk.incubator.vector.VectorSpecies;
  * products per lane). Lanes are summed in long.
  */
 final class GemmEngine implements ParallelLoop.Body {
-    /** The JVM's preferred int vector, at most 16 lanes (a 16-input chunk fills whole vectors). */
+    /**
+     * The JVM's preferred int vector, 8 or 16 lanes: at most 16 so a 16-input chunk fills whole vectors, at least 8
+     * so that a lane's int8 weights are at least a 64-bit byte vector (the smallest shape; 128-bit machines run
+     * 256-bit vectors in the API's fallback, as the engine always did).
+     */
     static final VectorSpecies<Integer> INTS = VectorSpecies.of(int.class,
-            VectorShape.forBitSize(Math.min(IntVector.SPECIES_PREFERRED.vectorBitSize(), 512)));
+            VectorShape.forBitSize(Math.max(256, Math.min(IntVector.SPECIES_PREFERRED.vectorBitSize(), 512))));
     private static final VectorSpecies<Byte> BYTES = VectorSpecies.of(byte.class, VectorShape.forBitSize(INTS.length() * 8));
     private static final int LANES = INTS.length();
     /** Inputs per chunk: one channel's 16-byte slice. */
