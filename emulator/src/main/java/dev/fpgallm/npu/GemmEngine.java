@@ -10,43 +10,41 @@ import jdk.incubator.vector.VectorSpecies;
  * GEMM: int16 activations x int8 weights, exact 64-bit sums (the hardware's 48-bit accumulator cannot wrap, so any
  * summation order gives the same bits), then the requantize / GELU / residual epilogue.
  *
- * <p>The weights are read from the device's own panel copy ({@link WeightPanels}: 8 channels x 16 inputs = 128
- * contiguous bytes per step), so each worker streams one array forward. Work is split by tile column (16 output
- * channels, two panels). Decode (one row) keeps a panel's 8 channels in registers; prefill (several rows) keeps a
- * 4 rows x 4 channels tile, so each weight vector loaded serves four rows and each activation vector four
- * channels, and the tile column's panels (at most 64 KiB) stay in cache across the row blocks.
+ * <p>The weights are read from the device's own copy ({@link WeightPanels}): panels of {@link #PANEL} = 4 vectors
+ * of output channels, one input's weights per step, so each worker streams one array forward and every int lane
+ * is one output channel: an input is broadcast and multiplied into 4 vectors of channels, and no sum across lanes
+ * is ever needed. Workers split the panels. Decode (one row) keeps a panel's 4 vectors in registers; prefill
+ * (several rows) keeps 4 rows x 4 vectors, so each weight vector loaded serves four rows, and the panel (at most
+ * 256 KiB at K = Isa.MAX_K) stays in cache across the row blocks.
  *
- * <p>Exactness: a product |x * w| <= 32768 * 128 = 2^22. An int lane receives one product per vector step, 16 /
- * LANES per 16-input chunk, and is flushed to a long after {@link #FLUSH_CHUNKS} chunks: at most 511 products,
- * |lane| <= 511 * 2^22 < 2^31. At 16 int lanes the flush never falls inside a row (K <= Isa.MAX_K = 4096 is 256
- * products per lane). Lanes are summed in long.
+ * <p>Exactness: a product |x * w| <= 32768 * 128 = 2^22, and a lane receives one product per input, so the int
+ * lanes are added into long sums every {@link #FLUSH_INPUTS} = 496 inputs: |lane| <= 496 * 2^22 < 511 * 2^22
+ * < 2^31. K is at most Isa.MAX_K = 4096, so a row flushes at most 9 times.
  */
 final class GemmEngine implements ParallelLoop.Body {
     /**
-     * The JVM's preferred int vector, 8 or 16 lanes: at most 16 so a 16-input chunk fills whole vectors, at least 8
-     * so that a lane's int8 weights are at least a 64-bit byte vector (the smallest shape; 128-bit machines run
-     * 256-bit vectors in the API's fallback, as the engine always did).
+     * The JVM's preferred int vector, 8 or 16 lanes: at most 16 (a 512-bit machine's), at least 8 so that a
+     * vector's int8 weights are at least a 64-bit byte vector, the smallest shape (128-bit machines run 256-bit
+     * vectors in the API's fallback, as the engine always did).
      */
     static final VectorSpecies<Integer> INTS = VectorSpecies.of(int.class,
             VectorShape.forBitSize(Math.max(256, Math.min(IntVector.SPECIES_PREFERRED.vectorBitSize(), 512))));
     private static final VectorSpecies<Byte> BYTES = VectorSpecies.of(byte.class, VectorShape.forBitSize(INTS.length() * 8));
     private static final int LANES = INTS.length();
-    /** Inputs per chunk: one channel's 16-byte slice. */
-    private static final int CHUNK = 16;
-    /** Bytes of a panel per chunk: its 8 channels' slices. */
-    private static final int STEP = WeightPanels.CHANNELS * CHUNK;
-    /** Chunks an int lane may accumulate: 511 products of at most 2^22 (see the class comment). */
-    static final int FLUSH_CHUNKS = 511 / (CHUNK / LANES);
+    /** Output channels per panel: 4 vectors (64 at 16 lanes, a divisor of N's multiple 64). */
+    static final int PANEL = 4 * LANES;
+    /** Inputs an int lane accumulates between flushes: at most 511 products of 2^22, a multiple of 16 (like K). */
+    static final int FLUSH_INPUTS = 496;
     /** Rows of a prefill register tile (the input is padded with zero rows to a multiple). */
     private static final int ROW_BLOCK = 4;
 
     private final ParallelLoop loop;
     private final Counters counters;
     private int[] x = new int[0];           // input rows as ints [row][K], zero rows up to a multiple of ROW_BLOCK
-    private final long[][] sums;             // per worker: 16 channel sums of the register tile in flight
-    private final int[][] lanes;             // per worker: the tile's int accumulators, lane by lane, at a flush
+    private final long[][] sums;             // per worker: the register tile's sums [row][channel of the panel]
+    private final int[][] lanes;             // per worker: the tile's int accumulators at a flush
     private final int[] gelu = new int[Isa.GELU_TABLE_WORDS];
-    private final WeightPanels panels = new WeightPanels();
+    private final WeightPanels panels = new WeightPanels(PANEL);
     // the instruction in flight, for run(i, worker)
     private Gemm g;
     private byte[] w;
@@ -56,8 +54,8 @@ final class GemmEngine implements ParallelLoop.Body {
     GemmEngine(ParallelLoop loop, Counters counters) {
         this.loop = loop;
         this.counters = counters;
-        this.sums = new long[loop.workers()][16 * 8]; // 8 x 16 longs apart: no false sharing
-        this.lanes = new int[loop.workers()][16 * LANES + 64];
+        this.sums = new long[loop.workers()][ROW_BLOCK * PANEL + 16]; // + 16: no false sharing between workers
+        this.lanes = new int[loop.workers()][ROW_BLOCK * PANEL + 16];
     }
 
     void run(Gemm g, Launch l, NpuMemory mem) {
@@ -78,154 +76,118 @@ final class GemmEngine implements ParallelLoop.Body {
         this.mem = mem;
         this.rows = rows;
         this.w = panels.of(g, mem);
-        loop.run(n / 16, 4, this);
+        loop.run(n / PANEL, 1, this);
         this.mem = null;
         this.w = null;
     }
 
     @Override
-    public void run(int t, int worker) {
-        tileColumn(g, mem, rows, t, worker);
-    }
-
-    /** The 16 output channels of tile column t (panels 2t and 2t + 1), for every row. */
-    private void tileColumn(Gemm g, NpuMemory mem, int rows, int t, int worker) {
-        int k = g.k(), column = t * 16 * k;
+    public void run(int panel, int worker) {
+        int k = g.k(), at = panel * PANEL * k, n0 = panel * PANEL;
         long[] s = sums[worker];
         int[] l = lanes[worker];
-        if (rows == 1) {
-            java.util.Arrays.fill(s, 0, 16, 0);
-            panelRow(column, k, s, 0, l);
-            panelRow(column + 8 * k, k, s, 8, l);
-            for (int c = 0; c < 16; c++) output(g, mem, 0, t * 16 + c, s[c], worker);
-            return;
+        for (int r0 = 0; r0 < rows; r0 += ROW_BLOCK) {
+            int block = Math.min(ROW_BLOCK, rows - r0);
+            java.util.Arrays.fill(s, 0, ROW_BLOCK * PANEL, 0);
+            if (rows == 1) panelRow(at, k, s, l);
+            else panelRows(at, k, r0 * k, s, l);
+            for (int r = 0; r < block; r++)
+                for (int c = 0; c < PANEL; c++) output(g, mem, r0 + r, n0 + c, s[r * PANEL + c], worker);
         }
-        for (int r0 = 0; r0 < rows; r0 += ROW_BLOCK)
-            for (int c0 = 0; c0 < 16; c0 += 4) {
-                block4x4(column + (c0 / 8) * 8 * k + (c0 % 8) * CHUNK, k, r0 * k, s, l);
-                for (int r = r0; r < Math.min(rows, r0 + ROW_BLOCK); r++)
-                    for (int c = 0; c < 4; c++) output(g, mem, r, t * 16 + c0 + c, s[(r - r0) * 4 + c], worker);
-            }
     }
 
     /**
-     * Decode: s[c0 + c] = sum_k x[0][k] W[c][k] for the 8 channels of the panel at {@code at}. (A whole tile column's
-     * 16 accumulators in one loop exceed what C2 inlines, NodeCountInliningCutoff, and it then boxes the vectors.)
+     * Decode: s[c] = sum_k x[0][k] W[c][k] for the channels of the panel at byte {@code at}. Two inputs a step
+     * (K and FLUSH_INPUTS are even): one input's four multiply-adds a step ran at half the speed, and four inputs'
+     * sixteen exceed what C2 inlines in one method (NodeCountInliningCutoff; it then boxes every vector).
      */
-    private void panelRow(int at, int k, long[] s, int c0, int[] lanes) {
+    private void panelRow(int at, int k, long[] s, int[] l) {
         byte[] w = this.w;
-        int chunks = k / CHUNK;
-        for (int b0 = 0; b0 < chunks; b0 += FLUSH_CHUNKS) {
-            IntVector a0 = IntVector.zero(INTS), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-            int end = Math.min(chunks, b0 + FLUSH_CHUNKS);
-            for (int b = b0; b < end; b++) {
-                int p = at + b * STEP;
-                for (int i = 0; i < CHUNK; i += LANES, p += LANES) {
-                    IntVector xv = IntVector.fromArray(INTS, x, b * CHUNK + i);
-                    a0 = mac(a0, w, p, xv);
-                    a1 = mac(a1, w, p + 16, xv);
-                    a2 = mac(a2, w, p + 32, xv);
-                    a3 = mac(a3, w, p + 48, xv);
-                    a4 = mac(a4, w, p + 64, xv);
-                    a5 = mac(a5, w, p + 80, xv);
-                    a6 = mac(a6, w, p + 96, xv);
-                    a7 = mac(a7, w, p + 112, xv);
-                }
+        int[] x = this.x;
+        for (int k0 = 0; k0 < k; k0 += FLUSH_INPUTS) {
+            IntVector a0 = IntVector.zero(INTS), a1 = a0, a2 = a0, a3 = a0;
+            int end = Math.min(k, k0 + FLUSH_INPUTS);
+            for (int i = k0; i < end; i += 2) {
+                int p = at + i * PANEL;
+                IntVector xi = IntVector.broadcast(INTS, x[i]);
+                a0 = a0.add(weights(w, p).mul(xi));
+                a1 = a1.add(weights(w, p + LANES).mul(xi));
+                a2 = a2.add(weights(w, p + 2 * LANES).mul(xi));
+                a3 = a3.add(weights(w, p + 3 * LANES).mul(xi));
+                xi = IntVector.broadcast(INTS, x[i + 1]);
+                a0 = a0.add(weights(w, p + PANEL).mul(xi));
+                a1 = a1.add(weights(w, p + PANEL + LANES).mul(xi));
+                a2 = a2.add(weights(w, p + PANEL + 2 * LANES).mul(xi));
+                a3 = a3.add(weights(w, p + PANEL + 3 * LANES).mul(xi));
             }
-            int[] l = lanes;
             a0.intoArray(l, 0);
             a1.intoArray(l, LANES);
             a2.intoArray(l, 2 * LANES);
             a3.intoArray(l, 3 * LANES);
-            a4.intoArray(l, 4 * LANES);
-            a5.intoArray(l, 5 * LANES);
-            a6.intoArray(l, 6 * LANES);
-            a7.intoArray(l, 7 * LANES);
-            flush(l, 8, s, c0);
+            for (int c = 0; c < PANEL; c++) s[c] += l[c];
         }
     }
 
     /**
-     * Prefill: s[r * 4 + c] = sum_k x[row0 + r][k] W[c][k] for 4 rows (x from int offset {@code xAt}) and the 4
-     * channels whose 16-byte slices start at {@code at} in each step of their panel.
+     * Prefill: s[r * PANEL + c] = sum_k x[r][k] W[c][k] for 4 rows (x from int offset {@code xAt}) and the channels
+     * of the panel at byte {@code at}.
      */
-    private void block4x4(int at, int k, int xAt, long[] s, int[] lanes) {
+    private void panelRows(int at, int k, int xAt, long[] s, int[] l) {
         byte[] w = this.w;
-        java.util.Arrays.fill(s, 0, 16, 0);
-        int chunks = k / CHUNK;
-        for (int b0 = 0; b0 < chunks; b0 += FLUSH_CHUNKS) {
+        int[] x = this.x;
+        for (int k0 = 0; k0 < k; k0 += FLUSH_INPUTS) {
             IntVector a00 = IntVector.zero(INTS), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00,
                     a13 = a00, a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00, a33 = a00;
-            int end = Math.min(chunks, b0 + FLUSH_CHUNKS);
-            for (int b = b0; b < end; b++) {
-                int p = at + b * STEP;
-                for (int i = 0; i < CHUNK; i += LANES, p += LANES) {
-                    int xi = xAt + b * CHUNK + i;
-                    IntVector x0 = IntVector.fromArray(INTS, x, xi), x1 = IntVector.fromArray(INTS, x, xi + k),
-                            x2 = IntVector.fromArray(INTS, x, xi + 2 * k), x3 = IntVector.fromArray(INTS, x, xi + 3 * k);
-                    IntVector wv = weights(w, p);
-                    a00 = a00.add(wv.mul(x0));
-                    a10 = a10.add(wv.mul(x1));
-                    a20 = a20.add(wv.mul(x2));
-                    a30 = a30.add(wv.mul(x3));
-                    wv = weights(w, p + 16);
-                    a01 = a01.add(wv.mul(x0));
-                    a11 = a11.add(wv.mul(x1));
-                    a21 = a21.add(wv.mul(x2));
-                    a31 = a31.add(wv.mul(x3));
-                    wv = weights(w, p + 32);
-                    a02 = a02.add(wv.mul(x0));
-                    a12 = a12.add(wv.mul(x1));
-                    a22 = a22.add(wv.mul(x2));
-                    a32 = a32.add(wv.mul(x3));
-                    wv = weights(w, p + 48);
-                    a03 = a03.add(wv.mul(x0));
-                    a13 = a13.add(wv.mul(x1));
-                    a23 = a23.add(wv.mul(x2));
-                    a33 = a33.add(wv.mul(x3));
-                }
+            int end = Math.min(k, k0 + FLUSH_INPUTS);
+            for (int i = k0; i < end; i++) {
+                int p = at + i * PANEL;
+                IntVector w0 = weights(w, p), w1 = weights(w, p + LANES), w2 = weights(w, p + 2 * LANES),
+                        w3 = weights(w, p + 3 * LANES);
+                IntVector xi = IntVector.broadcast(INTS, x[xAt + i]);
+                a00 = a00.add(w0.mul(xi));
+                a01 = a01.add(w1.mul(xi));
+                a02 = a02.add(w2.mul(xi));
+                a03 = a03.add(w3.mul(xi));
+                xi = IntVector.broadcast(INTS, x[xAt + k + i]);
+                a10 = a10.add(w0.mul(xi));
+                a11 = a11.add(w1.mul(xi));
+                a12 = a12.add(w2.mul(xi));
+                a13 = a13.add(w3.mul(xi));
+                xi = IntVector.broadcast(INTS, x[xAt + 2 * k + i]);
+                a20 = a20.add(w0.mul(xi));
+                a21 = a21.add(w1.mul(xi));
+                a22 = a22.add(w2.mul(xi));
+                a23 = a23.add(w3.mul(xi));
+                xi = IntVector.broadcast(INTS, x[xAt + 3 * k + i]);
+                a30 = a30.add(w0.mul(xi));
+                a31 = a31.add(w1.mul(xi));
+                a32 = a32.add(w2.mul(xi));
+                a33 = a33.add(w3.mul(xi));
             }
-            int[] l = lanes;
+            // through memory: 16 vector-to-long conversions in one method exceed what C2 inlines (then it boxes)
             a00.intoArray(l, 0);
             a01.intoArray(l, LANES);
             a02.intoArray(l, 2 * LANES);
             a03.intoArray(l, 3 * LANES);
-            a10.intoArray(l, 4 * LANES);
-            a11.intoArray(l, 5 * LANES);
-            a12.intoArray(l, 6 * LANES);
-            a13.intoArray(l, 7 * LANES);
-            a20.intoArray(l, 8 * LANES);
-            a21.intoArray(l, 9 * LANES);
-            a22.intoArray(l, 10 * LANES);
-            a23.intoArray(l, 11 * LANES);
-            a30.intoArray(l, 12 * LANES);
-            a31.intoArray(l, 13 * LANES);
-            a32.intoArray(l, 14 * LANES);
-            a33.intoArray(l, 15 * LANES);
-            flush(l, 16, s, 0);
+            a10.intoArray(l, PANEL);
+            a11.intoArray(l, PANEL + LANES);
+            a12.intoArray(l, PANEL + 2 * LANES);
+            a13.intoArray(l, PANEL + 3 * LANES);
+            a20.intoArray(l, 2 * PANEL);
+            a21.intoArray(l, 2 * PANEL + LANES);
+            a22.intoArray(l, 2 * PANEL + 2 * LANES);
+            a23.intoArray(l, 2 * PANEL + 3 * LANES);
+            a30.intoArray(l, 3 * PANEL);
+            a31.intoArray(l, 3 * PANEL + LANES);
+            a32.intoArray(l, 3 * PANEL + 2 * LANES);
+            a33.intoArray(l, 3 * PANEL + 3 * LANES);
+            for (int j = 0; j < ROW_BLOCK * PANEL; j++) s[j] += l[j];
         }
     }
 
     /** LANES int8 weights from byte p, sign-extended to int lanes. */
     private static IntVector weights(byte[] w, int p) {
         return (IntVector) ByteVector.fromArray(BYTES, w, p).convertShape(VectorOperators.B2I, INTS, 0);
-    }
-
-    private static IntVector mac(IntVector acc, byte[] w, int p, IntVector x) {
-        return acc.add(weights(w, p).mul(x));
-    }
-
-    /**
-     * s[at + j] += the sum of accumulator j's lanes (stored at l[j * LANES]), in long: 16 lanes of up to 2^30 each
-     * would wrap an int reduction. Accumulators go through memory because C2 stops inlining (and boxes the vectors)
-     * when one method converts sixteen of them.
-     */
-    private static void flush(int[] l, int count, long[] s, int at) {
-        for (int j = 0; j < count; j++) {
-            long sum = 0;
-            for (int i = 0; i < LANES; i++) sum += l[j * LANES + i];
-            s[at + j] += sum;
-        }
     }
 
     /** Channel n of row r: bias, then the epilogue. */

@@ -4,29 +4,38 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The emulated device's own copy of each GEMM matrix, in the order its kernels read it: panels of 8 output channels,
- * each panel K-major with the 8 channels' 16-input slices side by side,
+ * The emulated device's own copy of each GEMM matrix, in the order its kernels read it: panels of {@code width}
+ * output channels, each panel input-major, one input's {@code width} weights side by side,
  *
- * <pre>  panel byte(n, k) = (n / 8) * 8 * K + (k / 16) * 128 + (n % 8) * 16 + (k % 16)</pre>
+ * <pre>  panel byte(n, k) = (n / width) * width * K + k * width + (n % width)</pre>
  *
- * so a decode GEMM reads one array strictly forward (the tiled layout of isa.md 3.2 spreads a matrix over four
- * buffers and interleaves 16 channels per 256 bytes). A device may keep any copy of what was synced to it as long as
- * every result is the ISA's; this one is built the first time a GEMM reads a (w_off, K, N) region and thrown away
- * whenever one of the four weight buffers changes (a new array or a new version in {@link NpuMemory}).
+ * so a GEMM reads one array strictly forward and a vector of weights holds one input's weight for consecutive
+ * channels (the tiled layout of isa.md 3.2 spreads a matrix over four buffers, 16 channels x 16 inputs per tile).
+ * A device may keep any copy of what was synced to it as long as every result is the ISA's: this one is built the
+ * first time a GEMM reads a (w_off, K, N) region and thrown away whenever one of the four weight buffers changes
+ * (a new array or a new version in {@link NpuMemory}).
  */
 final class WeightPanels {
-    /** Output channels per panel. */
-    static final int CHANNELS = 8;
-
     private static final int[] WRITTEN = {Isa.ARG_ACT, Isa.ARG_KV, Isa.ARG_LOGITS, Isa.ARG_STATUS};
 
     private record Region(int wOff, int k, int n) {
     }
 
+    private final int width;
     private final Map<Region, byte[]> panels = new HashMap<>();
     // the weight buffers the cached panels were built from
     private final byte[][] source = new byte[Isa.WEIGHT_PORTS][];
     private final long[] versions = new long[Isa.WEIGHT_PORTS];
+
+    /** Panels of {@code width} channels: a divisor of 64, since N is a multiple of 64. */
+    WeightPanels(int width) {
+        if (width <= 0 || 64 % width != 0) throw new IllegalArgumentException("panel width " + width);
+        this.width = width;
+    }
+
+    int width() {
+        return width;
+    }
 
     /** The panels of g's matrix as mem holds it now. */
     byte[] of(Gemm g, NpuMemory mem) {
@@ -55,18 +64,21 @@ final class WeightPanels {
         return true;
     }
 
-    /** Copies the matrix out of the tiled layout: half a tile row (8 channels x 16 inputs) at a time. */
-    static byte[] build(Gemm g, NpuMemory mem) {
+    /** Copies the matrix out of the tiled layout, one 16 x 16 tile at a time. */
+    private byte[] build(Gemm g, NpuMemory mem) {
         int k = g.k(), n = g.n();
         long wOff = Gemm.u(g.wOff());
         byte[] out = new byte[n * k];
         for (int t = 0; t < n / 16; t++) {
             byte[] w = mem.weights(t & 3);
             long column = wOff + (long) (t >> 2) * k * 16;
-            for (int half = 0; half < 2; half++) {
-                int panel = (2 * t + half) * CHANNELS * k;
-                for (int b = 0; b < k / 16; b++)
-                    System.arraycopy(w, (int) (column + b * 256L + half * 128), out, panel + b * 128, 128);
+            for (int b = 0; b < k / 16; b++) {
+                int tile = (int) (column + b * 256L);
+                for (int c = 0; c < 16; c++) {
+                    int ch = t * 16 + c;
+                    int to = (ch / width) * width * k + b * 16 * width + ch % width;
+                    for (int i = 0; i < 16; i++) out[to + i * width] = w[tile + c * 16 + i];
+                }
             }
         }
         return out;

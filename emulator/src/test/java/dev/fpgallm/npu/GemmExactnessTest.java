@@ -10,7 +10,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The GEMM engine's int32 lanes, register tiles and panel copy against plain long arithmetic: worst-case operands
- * over the longest K, random shapes with every epilogue, and the panel copy following the weights it came from.
+ * over the longest K, random shapes with every epilogue, the panel layout, and the panel copy following the weights
+ * it came from.
  */
 class GemmExactnessTest {
     private static final int[] ROW_COUNTS = {1, 5};
@@ -143,24 +144,47 @@ class GemmExactnessTest {
         }
     }
 
+    /** Every byte of the panel copy is W[n][k] at (n / width) * width * K + k * width + n % width. */
+    @Test
+    void panelsHoldTheMatrixInputMajor() {
+        SplittableRandom rnd = new SplittableRandom(3);
+        int k = 48, n = 128;
+        int[] w = new int[n * k];
+        for (int i = 0; i < w.length; i++) w[i] = rnd.nextInt(256) - 128;
+        try (Machine m = new Machine(1)) {
+            m.matrix(1024, w, n, k);
+            NpuMemory mem = new NpuMemory();
+            for (int p = 0; p < Isa.WEIGHT_PORTS; p++) mem.set(Isa.ARG_WEIGHTS0 + p, m.weightsBytes[p]);
+            Gemm g = Machine.gemm(k, n, 0, 2 * k, 0, 2 * n, 1024, 0);
+            for (int width : new int[] {16, 32, 64}) {
+                byte[] panel = new WeightPanels(width).of(g, mem);
+                assertEquals(n * k, panel.length);
+                for (int o = 0; o < n; o++)
+                    for (int i = 0; i < k; i++)
+                        assertEquals(w[o * k + i], panel[(o / width) * width * k + i * width + o % width],
+                                "width " + width + " channel " + o + " input " + i);
+            }
+        }
+    }
+
     /** The panel copy is reused while the weights keep their array and version, and rebuilt when either changes. */
     @Test
     void panelsFollowTheWeightBuffersVersions() {
-        int k = 32, n = 64;
+        int k = 32, n = 64, at = 5 * 64 + 32; // channel 32 (tile column 2: port 2, byte 5), input 5, width 64
         byte[][] weights = new byte[Isa.WEIGHT_PORTS][n / 64 * 16 * k];
-        weights[2][5] = 7; // tile column 2: channel 32, input 5
+        weights[2][5] = 7;
         NpuMemory mem = new NpuMemory();
         for (int p = 0; p < Isa.WEIGHT_PORTS; p++) mem.set(Isa.ARG_WEIGHTS0 + p, weights[p], 1);
         Gemm g = Machine.gemm(k, n, 0, 2 * k, 0, 2 * n, 0, 0);
-        WeightPanels panels = new WeightPanels();
+        WeightPanels panels = new WeightPanels(64);
         byte[] first = panels.of(g, mem);
-        assertEquals(7, first[(32 / 8) * 8 * k + 5]);
+        assertEquals(7, first[at]);
         assertSame(first, panels.of(g, mem), "same arrays, same versions: the copy is reused");
         weights[2][5] = -3;
         mem.set(Isa.ARG_WEIGHTS0 + 2, weights[2], 2);
         byte[] second = panels.of(g, mem);
         assertNotSame(first, second);
-        assertEquals(-3, second[(32 / 8) * 8 * k + 5]);
+        assertEquals(-3, second[at]);
         mem.set(Isa.ARG_WEIGHTS0 + 2, weights[2].clone(), 2);
         assertNotSame(second, panels.of(g, mem), "a new array is new contents whatever its version");
         assertEquals(1, panels.cachedRegions());
