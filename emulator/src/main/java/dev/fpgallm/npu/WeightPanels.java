@@ -27,9 +27,9 @@ final class WeightPanels {
     private final byte[][] source = new byte[Isa.WEIGHT_PORTS][];
     private final long[] versions = new long[Isa.WEIGHT_PORTS];
 
-    /** Panels of {@code width} channels: a divisor of 64, since N is a multiple of 64. */
+    /** Panels of {@code width} channels: 16, 32 or 64 (a tile's 16 channels fit one panel; N is a multiple of 64). */
     WeightPanels(int width) {
-        if (width <= 0 || 64 % width != 0) throw new IllegalArgumentException("panel width " + width);
+        if (width != 16 && width != 32 && width != 64) throw new IllegalArgumentException("panel width " + width);
         this.width = width;
     }
 
@@ -74,11 +74,10 @@ final class WeightPanels {
             long column = wOff + (long) (t >> 2) * k * 16;
             for (int b = 0; b < k / 16; b++) {
                 int tile = (int) (column + b * 256L);
-                for (int c = 0; c < 16; c++) {
-                    int ch = t * 16 + c;
-                    int to = (ch / width) * width * k + b * 16 * width + ch % width;
-                    for (int i = 0; i < 16; i++) out[to + i * width] = w[tile + c * 16 + i];
-                }
+                int ch = t * 16; // the tile's 16 channels lie side by side in one panel (width >= 16)
+                int to = (ch / width) * width * k + b * 16 * width + ch % width;
+                for (int i = 0; i < 16; i++)
+                    for (int c = 0; c < 16; c++) out[to + i * width + c] = w[tile + c * 16 + i]; // writes in order
             }
         }
         return out;
