@@ -1,7 +1,7 @@
 package dev.fpgallm.npu;
 
-import java.util.HashMap;
-import java.util.Map;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The emulated device's own copy of each GEMM matrix, in the order its kernels read it: panels of {@code width}
@@ -18,11 +18,10 @@ import java.util.Map;
 final class WeightPanels {
     private static final int[] WRITTEN = {Isa.ARG_ACT, Isa.ARG_KV, Isa.ARG_LOGITS, Isa.ARG_STATUS};
 
-    private record Region(int wOff, int k, int n) {
-    }
-
     private final int width;
-    private final Map<Region, byte[]> panels = new HashMap<>();
+    // the cached regions (a model has a few dozen matrices): searched in order, so a lookup allocates nothing
+    private final List<int[]> regions = new ArrayList<>(); // {w_off, K, N}
+    private final List<byte[]> panels = new ArrayList<>();
     // the weight buffers the cached panels were built from
     private final byte[][] source = new byte[Isa.WEIGHT_PORTS][];
     private final long[] versions = new long[Isa.WEIGHT_PORTS];
@@ -33,21 +32,25 @@ final class WeightPanels {
         this.width = width;
     }
 
-    int width() {
-        return width;
-    }
-
     /** The panels of g's matrix as mem holds it now. */
     byte[] of(Gemm g, NpuMemory mem) {
         if (!cacheable(mem)) return build(g, mem);
         if (!sameSource(mem)) {
+            regions.clear();
             panels.clear();
             for (int p = 0; p < Isa.WEIGHT_PORTS; p++) {
                 source[p] = mem.weights(p);
                 versions[p] = mem.version(Isa.ARG_WEIGHTS0 + p);
             }
         }
-        return panels.computeIfAbsent(new Region(g.wOff(), g.k(), g.n()), r -> build(g, mem));
+        for (int i = 0; i < regions.size(); i++) {
+            int[] r = regions.get(i);
+            if (r[0] == g.wOff() && r[1] == g.k() && r[2] == g.n()) return panels.get(i);
+        }
+        byte[] built = build(g, mem);
+        regions.add(new int[] {g.wOff(), g.k(), g.n()});
+        panels.add(built);
+        return built;
     }
 
     private boolean sameSource(NpuMemory mem) {
@@ -84,6 +87,6 @@ final class WeightPanels {
     }
 
     int cachedRegions() {
-        return panels.size();
+        return regions.size();
     }
 }
