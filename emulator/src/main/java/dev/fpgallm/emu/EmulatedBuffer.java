@@ -18,6 +18,7 @@ final class EmulatedBuffer implements BufferObject {
     private byte[] host;
     private byte[] deviceCopy;
     private MemorySegment mapped;
+    private long version; // changes of the device copy so far: the device may keep copies derived from one version
     final ValidRanges valid = new ValidRanges();
 
     EmulatedBuffer(EmulatedDevice device, int size, BufferFlags flags, int group, long address) {
@@ -37,6 +38,16 @@ final class EmulatedBuffer implements BufferObject {
     byte[] deviceBytes() {
         open();
         return deviceCopy;
+    }
+
+    /** Changes with every sync to the device and every launch that may have written it. */
+    long version() {
+        return version;
+    }
+
+    /** A launch had this buffer as an argument the kernel writes (act, kv, logits, status). */
+    void writtenByKernel() {
+        version++;
     }
 
     @Override
@@ -63,6 +74,7 @@ final class EmulatedBuffer implements BufferObject {
         check("sync", size, offset);
         if (direction == SyncDirection.TO_DEVICE) {
             System.arraycopy(host, (int) offset, deviceCopy, (int) offset, (int) size);
+            version++;
             valid.add(offset, offset + size);
         } else {
             System.arraycopy(deviceCopy, (int) offset, host, (int) offset, (int) size);

@@ -16,6 +16,7 @@ import java.time.Duration;
  * {@link #waitFor} finds it done. Its statistics stay available as {@link #lastReport()}.
  */
 public final class EmulatedRun implements Run {
+    private static final int[] WRITTEN = {Isa.ARG_ACT, Isa.ARG_KV, Isa.ARG_LOGITS, Isa.ARG_STATUS};
     private final EmulatedDevice device;
     private final EmulatedBuffer[] buffers = new EmulatedBuffer[Isa.BUFFER_ARGS];
     private final long[] scalars = new long[Isa.ARG_COUNT];
@@ -70,7 +71,8 @@ public final class EmulatedRun implements Run {
         open();
         for (int i = 0; i < Isa.ARG_COUNT; i++)
             if (!set[i]) throw new XrtException("npu_top argument " + i + " (" + Isa.ARG_NAMES[i] + ") was never set");
-        for (int i = 0; i < Isa.BUFFER_ARGS; i++) memory.set(i, buffers[i].deviceBytes());
+        for (int arg : WRITTEN) buffers[arg].writtenByKernel(); // before: a failing launch may have written too
+        for (int i = 0; i < Isa.BUFFER_ARGS; i++) memory.set(i, buffers[i].deviceBytes(), buffers[i].version());
         state = RunState.RUNNING;
         try {
             lastReport = device.npu().launch(memory, (int) scalars[Isa.ARG_POSITION], (int) scalars[Isa.ARG_N_TOKENS],

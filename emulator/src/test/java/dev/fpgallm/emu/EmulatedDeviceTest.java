@@ -100,6 +100,26 @@ class EmulatedDeviceTest {
         }
     }
 
+    /** The device's panel copy of the weights follows every sync to the device, and only syncs. */
+    @Test
+    void resyncedWeightsChangeTheResult() {
+        try (Setup s = new Setup(true)) {
+            s.bo[6].map().set(SHORT, 0, (short) 321);
+            s.bo[6].sync(SyncDirection.TO_DEVICE, 32, 0);
+            int[] expected = {321, 642, 642, -963};
+            byte[] weight0 = {1, 2, 3, -3};
+            boolean[] synced = {true, true, false, true};
+            for (int step = 0; step < expected.length; step++) {
+                s.bo[1].map().set(ValueLayout.JAVA_BYTE, 0, weight0[step]);   // channel 0's weight for input 0
+                if (synced[step]) s.bo[1].sync(SyncDirection.TO_DEVICE);
+                s.run.start();
+                s.bo[6].sync(SyncDirection.FROM_DEVICE, 128, 256);
+                assertEquals(expected[step], s.bo[6].map().get(SHORT, 256), "step " + step);
+                assertEquals(321, s.bo[6].map().get(SHORT, 256 + 2), "channel 1 keeps weight 1");
+            }
+        }
+    }
+
     @Test
     void wrongMemoryGroupIsNamed() {
         try (Setup s = new Setup(true); BufferObject elsewhere = s.device.allocate(1024, BufferFlags.NORMAL, 0)) {

@@ -4,20 +4,40 @@ import dev.fpgallm.npu.isa.Isa;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The device memory one launch sees: the ten buffer arguments of npu_top as little-endian byte arrays, indexed by
- * argument number (Isa.ARG_PROGRAM .. Isa.ARG_STATUS).
+ * argument number (Isa.ARG_PROGRAM .. Isa.ARG_STATUS), each with a version: the NPU keeps copies derived from
+ * weight buffers (WeightPanels) while their array and version stay the same, so whoever changes a buffer's bytes
+ * hands it in again with {@link #set}.
  */
 public final class NpuMemory {
     static final VarHandle SHORT = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
     static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
 
-    private final byte[][] buffers = new byte[Isa.BUFFER_ARGS][];
+    private static final AtomicLong FRESH = new AtomicLong(Long.MIN_VALUE);
 
+    private final byte[][] buffers = new byte[Isa.BUFFER_ARGS][];
+    private final long[] versions = new long[Isa.BUFFER_ARGS];
+
+    /** Binds bytes the NPU has not seen before (a fresh version). */
     public NpuMemory set(int arg, byte[] bytes) {
+        return set(arg, bytes, FRESH.getAndIncrement());
+    }
+
+    /**
+     * Binds bytes with the caller's version of their contents: the same array with the same version must hold the
+     * same bytes (the emulated device counts its syncs to the device). Versions below zero are {@link #set}'s.
+     */
+    public NpuMemory set(int arg, byte[] bytes, long version) {
         buffers[arg] = bytes;
+        versions[arg] = version;
         return this;
+    }
+
+    long version(int arg) {
+        return versions[arg];
     }
 
     public byte[] get(int arg) {
@@ -27,7 +47,7 @@ public final class NpuMemory {
     /** A deep copy: every buffer cloned. */
     public NpuMemory copy() {
         NpuMemory m = new NpuMemory();
-        for (int i = 0; i < Isa.BUFFER_ARGS; i++) m.buffers[i] = buffers[i] == null ? null : buffers[i].clone();
+        for (int i = 0; i < Isa.BUFFER_ARGS; i++) m.set(i, buffers[i] == null ? null : buffers[i].clone());
         return m;
     }
 
