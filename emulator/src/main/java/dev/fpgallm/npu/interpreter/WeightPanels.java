@@ -1,5 +1,7 @@
-package dev.fpgallm.npu;
+package dev.fpgallm.npu.interpreter;
 
+import dev.fpgallm.npu.isa.Gemm;
+import dev.fpgallm.npu.isa.Isa;
 import java.util.ArrayList;
 import java.util.List;
 

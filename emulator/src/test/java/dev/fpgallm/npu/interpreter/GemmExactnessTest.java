@@ -1,9 +1,12 @@
-package dev.fpgallm.npu;
+package dev.fpgallm.npu.interpreter;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
+import dev.fpgallm.npu.isa.Gemm;
+import dev.fpgallm.npu.isa.Isa;
+import dev.fpgallm.npu.isa.NpuMath;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
