@@ -1,29 +1,49 @@
 package dev.fpgallm.npu;
 
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
 /**
- * ATTENTION: append this launch's K and V rows to the cache, then for each head (one per worker at a time) copy the
- * head's cached K and V once and stream every row over them: scores, base-2 softmax with exp2neg, then the
+ * ATTENTION: append this launch's K and V rows to the cache, then for each head (one per worker at a time) stream
+ * every row over the head's cache where it lies in kv (no copy): scores, base-2 softmax with exp2neg, then the
  * weighted sum of V normalised once per output element (isa.md 4.2).
+ * <p>
+ * Both sums run in long lanes of the Vector API, so they are exact without any bound on the order: a score is at most
+ * head_dim (<= Isa.MAX_HEAD_DIM = 256) products of two int16, |s| <= 256 * 2^30 = 2^38; a weighted sum is at most
+ * max_seq (< 2^27) products e * v with e <= 65536 and |v| <= 2^15, so |sum| < 2^58. Long lanes (rather than int lanes
+ * with flushes) because a single pair of int16 products already reaches 2^31.
  */
 final class AttentionEngine implements ParallelLoop.Body {
+    /** 8 long lanes on AVX-512, 4 on AVX2; a row slice of as many int16 widens into one long vector. */
+    private static final VectorSpecies<Long> L = LongVector.SPECIES_PREFERRED.length() >= 4
+            ? LongVector.SPECIES_PREFERRED : LongVector.SPECIES_256;
+    private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(16 * L.length()));
+    private static final int LANES = L.length();
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
     private final ParallelLoop loop;
     private final Counters counters;
-    private final int[][] keys, values;   // per worker: one head's cache [position][headDim]
-    private final long[][] scores, weights, sums;
+    private final long[][] q, sums;       // per worker: one row's q slice and weighted sums [headDim]
+    private final long[][] scores, weights; // per worker: [position]
     // the instruction in flight, for run(h, worker)
     private Attention a;
     private Launch l;
-    private byte[] act, kv;
+    private byte[] act;
+    private MemorySegment kv;
 
     AttentionEngine(ParallelLoop loop, Counters counters) {
         this.loop = loop;
         this.counters = counters;
         int w = loop.workers();
-        keys = new int[w][0];
-        values = new int[w][0];
+        q = new long[w][Isa.MAX_HEAD_DIM];
+        sums = new long[w][Isa.MAX_HEAD_DIM];
         scores = new long[w][0];
         weights = new long[w][0];
-        sums = new long[w][Isa.MAX_HEAD_DIM];
     }
 
     void run(Attention a, Launch l, NpuMemory mem) {
@@ -40,66 +60,84 @@ final class AttentionEngine implements ParallelLoop.Body {
         this.a = a;
         this.l = l;
         this.act = act;
-        this.kv = kv;
+        this.kv = MemorySegment.ofArray(kv);
         loop.run(a.nHead(), 1, this);
-        this.act = this.kv = null;
+        this.act = null;
+        this.kv = null;
     }
 
     @Override
     public void run(int h, int worker) {
-        head(a, l, act, kv, h, worker);
-    }
-
-    private void head(Attention a, Launch l, byte[] act, byte[] kv, int h, int worker) {
-        int hd = a.headDim(), m = l.nTokens(), seen = l.position() + m;
-        long headBytes = 2L * hd * l.header().maxSeq();
-        if (keys[worker].length < seen * hd) {
-            keys[worker] = new int[l.header().maxSeq() * hd];
-            values[worker] = new int[l.header().maxSeq() * hd];
-        }
+        int seen = l.position() + l.nTokens();
         if (scores[worker].length < seen) {
             scores[worker] = new long[l.header().maxSeq()];
             weights[worker] = new long[l.header().maxSeq()];
         }
-        int[] kc = keys[worker], vc = values[worker];
-        long[] u = scores[worker], e = weights[worker], num = sums[worker];
-        long kBase = Gemm.u(a.kCache()) + headBytes * h, vBase = Gemm.u(a.vCache()) + headBytes * h;
-        for (int i = 0; i < seen * hd; i++) {
-            kc[i] = NpuMemory.getShort(kv, kBase + 2L * i);
-            vc[i] = NpuMemory.getShort(kv, vBase + 2L * i);
+        for (int r = 0; r < l.nTokens(); r++) row(a, l, r, h, worker);
+    }
+
+    /** Row r of head h: attends positions 0 .. position + r. */
+    private void row(Attention a, Launch l, int r, int h, int worker) {
+        int hd = a.headDim(), p = l.position() + r;
+        long rowBytes = 2L * hd, headBytes = rowBytes * l.header().maxSeq();
+        long kHead = Gemm.u(a.kCache()) + headBytes * h, vHead = Gemm.u(a.vCache()) + headBytes * h;
+        long[] qs = q[worker], u = scores[worker], e = weights[worker], num = sums[worker];
+        long qAt = Gemm.u(a.qBase()) + Gemm.u(a.stride()) * r + rowBytes * h;
+        for (int j = 0; j < hd; j++) qs[j] = NpuMemory.getShort(act, qAt + 2L * j);
+
+        long max = Long.MIN_VALUE;
+        for (int t = 0; t <= p; t++) {
+            long s = dot(qs, kHead + rowBytes * t, hd);
+            counters.checkInt32(s, worker);
+            long v = NpuMath.requant(s, a.rqScore());
+            u[t] = v < NpuMath.INT32_MIN ? NpuMath.INT32_MIN : Math.min(v, NpuMath.INT32_MAX);
+            max = Math.max(max, u[t]);
         }
         boolean exact = l.exactSoftmax();
-        long lo = NpuMath.lowest(a.out()), hi = NpuMath.highest(a.out());
-        for (int r = 0; r < m; r++) {
-            int p = l.position() + r;
-            long q = Gemm.u(a.qBase()) + Gemm.u(a.stride()) * r + 2L * hd * h;
-            long max = Long.MIN_VALUE;
-            for (int t = 0; t <= p; t++) {
-                long s = 0;
-                for (int j = 0; j < hd; j++) s += (long) NpuMemory.getShort(act, q + 2L * j) * kc[t * hd + j];
-                counters.checkInt32(s, worker);
-                long v = NpuMath.requant(s, a.rqScore());
-                u[t] = v < NpuMath.INT32_MIN ? NpuMath.INT32_MIN : Math.min(v, NpuMath.INT32_MAX);
-                max = Math.max(max, u[t]);
-            }
-            long total = 0;
-            for (int t = 0; t <= p; t++) {
-                e[t] = NpuMath.exp2neg(max - u[t], exact);
-                total += e[t];
-            }
-            java.util.Arrays.fill(num, 0, hd, 0L);
-            for (int t = 0; t <= p; t++) {
-                long et = e[t];
-                if (et == 0) continue;
-                int base = t * hd;
-                for (int j = 0; j < hd; j++) num[j] += et * vc[base + j];
-            }
-            long out = Gemm.u(a.outBase()) + Gemm.u(a.outStride()) * r + 2L * hd * h;
-            for (int j = 0; j < hd; j++) {
-                long c = NpuMath.divRound(num[j], total);
-                long y = counters.sat(NpuMath.requant(c, a.rqOut()), lo, hi, worker);
-                NpuMemory.putShort(act, out + 2L * j, (short) y);
-            }
+        long total = 0;
+        for (int t = 0; t <= p; t++) {
+            e[t] = NpuMath.exp2neg(max - u[t], exact);
+            total += e[t];
         }
+        weightedSums(e, p + 1, vHead, rowBytes, hd, num);
+
+        long lo = NpuMath.lowest(a.out()), hi = NpuMath.highest(a.out());
+        long out = Gemm.u(a.outBase()) + Gemm.u(a.outStride()) * r + rowBytes * h;
+        for (int j = 0; j < hd; j++) {
+            long c = NpuMath.divRound(num[j], total);
+            long y = counters.sat(NpuMath.requant(c, a.rqOut()), lo, hi, worker);
+            NpuMemory.putShort(act, out + 2L * j, (short) y);
+        }
+    }
+
+    /** q . K[t], the cached row read in place at byte offset {@code at} of kv. */
+    private long dot(long[] qs, long at, int hd) {
+        LongVector acc = LongVector.zero(L);
+        for (int j = 0; j < hd; j += LANES)
+            acc = acc.add(widen(at + 2L * j).mul(LongVector.fromArray(L, qs, j)));
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    /**
+     * num[j] = sum over t < n of e[t] * V[t][j], two vectors of j at a time over all positions (head_dim is a
+     * multiple of 16 = 2 x 8 lanes), so the accumulators stay in registers.
+     */
+    private void weightedSums(long[] e, int n, long vHead, long rowBytes, int hd, long[] num) {
+        for (int j = 0; j < hd; j += 2 * LANES) {
+            LongVector a0 = LongVector.zero(L), a1 = LongVector.zero(L);
+            long at = vHead + 2L * j;
+            for (int t = 0; t < n; t++, at += rowBytes) {
+                LongVector et = LongVector.broadcast(L, e[t]);
+                a0 = a0.add(widen(at).mul(et));
+                a1 = a1.add(widen(at + 2L * LANES).mul(et));
+            }
+            a0.intoArray(num, j);
+            a1.intoArray(num, j + LANES);
+        }
+    }
+
+    /** LANES int16 of kv at a byte offset, sign-extended to long lanes. */
+    private LongVector widen(long at) {
+        return (LongVector) ShortVector.fromMemorySegment(S, kv, at, LE).convertShape(VectorOperators.S2L, L, 0);
     }
 }
