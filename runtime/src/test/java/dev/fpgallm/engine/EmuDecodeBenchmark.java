@@ -26,7 +26,7 @@ public final class EmuDecodeBenchmark {
         boolean strict = args.length < 2 || !args[1].equals("loose");
         Backends.Options options = new Backends.Options(256, Precision.W8A16, false, false, System.err::println);
         try (Backend emu = new NpuEngine("emu", new dev.fpgallm.emu.EmulatedDevice(strict,
-                Runtime.getRuntime().availableProcessors(), dev.fpgallm.npu.BoardModel.kv260()), true,
+                Runtime.getRuntime().availableProcessors()), true,
                 Backends.compile(w, options), w, false, dev.fpgallm.npu.BoardModel.kv260())) {
             double[] prefill = new double[repeats], decode = new double[repeats], alloc = new double[repeats];
             double predicted = 0;

@@ -8,7 +8,6 @@ import dev.fpgallm.compiler.NpuCompiler;
 import dev.fpgallm.model.Gpt2Config;
 import dev.fpgallm.model.Gpt2Weights;
 import dev.fpgallm.model.SyntheticCheckpoint;
-import dev.fpgallm.npu.BoardModel;
 import dev.fpgallm.npu.Instruction;
 import dev.fpgallm.npu.Isa;
 import dev.fpgallm.npu.Npu;
@@ -39,7 +38,7 @@ class KernelDifferentialTest {
     @BeforeAll
     static void build() throws IOException, InterruptedException {
         kernel = new CsimKernel(HlsBuild.build().resolve("libnpu_csim.so"));
-        npu = new Npu(2, BoardModel.kv260());
+        npu = new Npu(2);
     }
 
     @AfterAll
