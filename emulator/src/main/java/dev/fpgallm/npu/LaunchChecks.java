@@ -7,12 +7,14 @@ package dev.fpgallm.npu;
  * keeps one per n_tokens until the program bytes change, so a decode step checks nothing again.
  */
 final class LaunchChecks {
+    final int nTokens;
     /** Per instruction: the fault the kernel raises before executing it, or null. */
     final NpuFault[] faults;
     /** Per instruction: its accesses at every position, or null where they move with the position. */
     final AccessList[] accesses;
 
     LaunchChecks(ProgramHeader header, Instruction[] ops, NpuFault[] opFaults, int nTokens) {
+        this.nTokens = nTokens;
         int n = header.instructionCount();
         faults = new NpuFault[n];
         accesses = new AccessList[n];

@@ -36,7 +36,10 @@ public final class Npu implements AutoCloseable {
     private NpuFault headerFault;
     private Instruction[] ops = new Instruction[0];
     private NpuFault[] opFaults = new NpuFault[0];
-    private LaunchChecks[] checks = new LaunchChecks[0]; // of the decoded program, by n_tokens
+    // the decoded program's checks for the last few n_tokens (decode's 1, prefill's chunk and its remainder), kept in
+    // slots rather than indexed by n_tokens, which the host may give any 32-bit value
+    private final LaunchChecks[] checks = new LaunchChecks[8];
+    private int nextSlot;
 
     public Npu(int threads) {
         loop = new ParallelLoop(threads);
@@ -107,9 +110,11 @@ public final class Npu implements AutoCloseable {
 
     /** The decoded program's checks at n_tokens, made at its first launch with that many rows. */
     private LaunchChecks checks(int nTokens) {
-        if (nTokens >= checks.length) checks = Arrays.copyOf(checks, nTokens + 1);
-        if (checks[nTokens] == null) checks[nTokens] = new LaunchChecks(header, ops, opFaults, nTokens);
-        return checks[nTokens];
+        for (LaunchChecks c : checks) if (c != null && c.nTokens == nTokens) return c;
+        LaunchChecks c = new LaunchChecks(header, ops, opFaults, nTokens);
+        checks[nextSlot] = c;
+        nextSlot = (nextSlot + 1) % checks.length;
+        return c;
     }
 
     /**
@@ -133,7 +138,7 @@ public final class Npu implements AutoCloseable {
             headerFault = f;
             program = Arrays.copyOf(bytes, 4 * Isa.HEADER_WORDS);
             ops = new Instruction[0];
-            checks = new LaunchChecks[0];
+            Arrays.fill(checks, null);
             return;
         }
         int[] words = words(bytes, 4 * Isa.HEADER_WORDS, Isa.INSTRUCTION_WORDS * n);
@@ -147,7 +152,7 @@ public final class Npu implements AutoCloseable {
             }
         }
         program = Arrays.copyOf(bytes, (int) length);
-        checks = new LaunchChecks[0];
+        Arrays.fill(checks, null);
     }
 
     /** The emulator cannot model memory beyond its arrays: every buffer must be as large as the header says. */
