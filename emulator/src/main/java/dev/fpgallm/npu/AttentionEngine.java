@@ -31,11 +31,11 @@ final class AttentionEngine implements ParallelLoop.Body {
             throw new IllegalStateException("the emulator's ATTENTION assumes a little-endian platform");
     }
 
-    private final ParallelLoop loop;
-    private final Counters counters;
     /** Rows a prefill block attends together. */
     private static final int ROWS = 4;
 
+    private final ParallelLoop loop;
+    private final Counters counters;
     private final long[][] q, sums;         // per worker: up to ROWS rows' q slices and weighted sums [ROWS][headDim]
     private final long[][] scores, weights; // per worker: [ROWS][max_seq]
     private final long[][] four, totals;    // per worker: dot4's results, the block's E per row
