@@ -121,11 +121,7 @@ final class AttentionEngine implements ParallelLoop.Body {
         for (int k = 0; k < ROWS; k++) total[k] = softmax(u, e, k * maxSeq, p + k + 1, l.exactSoftmax());
         weightedSums4(e, maxSeq, p + 1, vHead, rowBytes, hd, num);
         for (int k = 1; k < ROWS; k++)
-            for (int t = p + 1; t <= p + k; t++) {
-                long et = e[k * maxSeq + t], at = vHead + rowBytes * t;
-                for (int j = 0; j < hd; j += LANES)
-                    LongVector.fromArray(L, num, k * hd + j).add(widen(at + 2L * j).mul(et)).intoArray(num, k * hd + j);
-            }
+            for (int t = p + 1; t <= p + k; t++) addWeighted(num, k * hd, e[k * maxSeq + t], vHead + rowBytes * t, hd);
         for (int k = 0; k < ROWS; k++) output(a, r + k, h, num, k * hd, total[k], worker);
     }
 
@@ -204,6 +200,15 @@ final class AttentionEngine implements ParallelLoop.Body {
             a0.intoArray(num, j);
             a1.intoArray(num, j + LANES);
         }
+    }
+
+    /**
+     * num[from + j] += e * V[t][j], with V[t] at byte offset {@code at} of kv. A method of its own: inside block()'s
+     * cold tail loop the JIT left the vectors boxed (3.5 MB allocated per prefill ATTENTION).
+     */
+    private void addWeighted(long[] num, int from, long e, long at, int hd) {
+        for (int j = 0; j < hd; j += LANES)
+            LongVector.fromArray(L, num, from + j).add(widen(at + 2L * j).mul(e)).intoArray(num, from + j);
     }
 
     /** The four rows' weighted sums over positions t < n (row k's weights at e[k * stride ..], sums at num[k * hd ..]). */
