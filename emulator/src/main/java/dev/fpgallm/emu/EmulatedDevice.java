@@ -1,6 +1,5 @@
 package dev.fpgallm.emu;
 
-import dev.fpgallm.npu.timing.BoardModel;
 import dev.fpgallm.npu.isa.Isa;
 import dev.fpgallm.npu.interpreter.Npu;
 import dev.fpgallm.xrt.BufferFlags;
@@ -29,14 +28,14 @@ public final class EmulatedDevice implements Device {
     private int openBuffers;
     private boolean closed;
 
-    public EmulatedDevice(boolean strict, int threads, BoardModel board) {
+    public EmulatedDevice(boolean strict, int threads) {
         this.strict = strict;
-        this.npu = new Npu(threads, board);
+        this.npu = new Npu(threads);
     }
 
-    /** A strict emulator on all cores with the KV260 cycle model. */
+    /** A strict emulator on all cores. */
     public static EmulatedDevice strict() {
-        return new EmulatedDevice(true, Runtime.getRuntime().availableProcessors(), BoardModel.kv260());
+        return new EmulatedDevice(true, Runtime.getRuntime().availableProcessors());
     }
 
     public boolean isStrict() {

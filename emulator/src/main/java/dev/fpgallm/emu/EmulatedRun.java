@@ -10,6 +10,9 @@ import dev.fpgallm.xrt.Run;
 import dev.fpgallm.xrt.RunState;
 import dev.fpgallm.xrt.XrtException;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
 
 /**
  * A run of npu_top. The launch executes inside {@link #start()} (the emulator has no second clock to run on), so
@@ -23,6 +26,12 @@ public final class EmulatedRun implements Run {
     private final boolean[] set = new boolean[Isa.ARG_COUNT];
     private final NpuMemory memory = new NpuMemory();
     private final Npu.AccessObserver strictObserver = this::observe;
+    /**
+     * Fixed access lists (see {@link Npu.AccessObserver}) whose reads were all valid with the buffers bound now. Valid
+     * ranges only grow, so such a list stays valid and its writes are already recorded: a decode step re-checks only
+     * ATTENTION's cached rows. Rebinding a buffer forgets them.
+     */
+    private final Set<AccessList> verified = Collections.newSetFromMap(new IdentityHashMap<>());
     private RunState state = RunState.NEW;
     private LaunchReport lastReport;
     private boolean closed;
@@ -42,6 +51,7 @@ public final class EmulatedRun implements Run {
             throw new XrtException("argument " + index + " (" + Isa.ARG_NAMES[index] + ") is connected to memory group "
                     + expected + " (" + EmulatedDevice.PORTS.get(expected) + ") but its buffer was allocated in group "
                     + b.group() + " (" + EmulatedDevice.PORTS.get(b.group()) + ")");
+        if (buffers[index] != b) verified.clear();
         buffers[index] = b;
         set[index] = true;
     }
@@ -89,7 +99,8 @@ public final class EmulatedRun implements Run {
     }
 
     /** Strict mode: every byte read must hold data the host synced or the kernel wrote. */
-    private void observe(int instruction, dev.fpgallm.npu.isa.Instruction op, AccessList a) {
+    private void observe(int instruction, dev.fpgallm.npu.isa.Instruction op, AccessList a, boolean fixed) {
+        if (fixed && verified.contains(a)) return;
         for (int i = 0; i < a.size(); i++) {
             if (a.write(i)) continue;
             EmulatedBuffer b = buffers[a.arg(i)];
@@ -100,6 +111,10 @@ public final class EmulatedRun implements Run {
                         + "), which the host never synced to the device (a missing sync)");
         }
         for (int i = 0; i < a.size(); i++) if (a.write(i)) buffers[a.arg(i)].valid.add(a.from(i), a.to(i));
+        if (fixed) {
+            if (verified.size() > 4096) verified.clear(); // lists of programs no longer launched
+            verified.add(a);
+        }
     }
 
     @Override
@@ -114,7 +129,7 @@ public final class EmulatedRun implements Run {
         return state;
     }
 
-    /** Statistics of the last launch (status, per-instruction work and traffic, predicted board cycles); the
+    /** Statistics of the last launch (status, per-instruction work, traffic and events); the
      *  interpreter reuses the report, so read it before the next launch. */
     public LaunchReport lastReport() {
         return lastReport;

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.fpgallm.npu.timing.BoardModel;
 import dev.fpgallm.npu.isa.Gemm;
 import dev.fpgallm.npu.isa.Isa;
 import dev.fpgallm.npu.isa.NpuMath;
@@ -36,7 +35,7 @@ class EmulatedDeviceTest {
         final Run run;
 
         Setup(boolean strict) {
-            device = new EmulatedDevice(strict, 1, BoardModel.kv260());
+            device = new EmulatedDevice(strict, 1);
             kernel = device.openKernel(Isa.KERNEL_NAME);
             Gemm g = new Gemm(Isa.ROWS_ALL, Isa.OUT_INT16, false, false, 16, 64, 0, 32, 256, 128, 0, 0, 0, 0, 0, 0);
             byte[] program = new Program(new ProgramHeader(1, 1024, 512, 1024, 64, 64, 2, 4), List.of(g)).encode();
@@ -171,6 +170,54 @@ class EmulatedDeviceTest {
             s.bo[9].sync(SyncDirection.FROM_DEVICE);
             assertEquals(Isa.OUT_OF_BOUNDS, s.bo[9].map().get(ValueLayout.JAVA_INT_UNALIGNED, 0));
             assertEquals(NpuMath.requantizer(1, 0), 1);
+        }
+    }
+
+    /** Launches the set-up run {@code times} times with the input row synced: warms the strict checks' cache. */
+    private static void warm(Setup s, int times) {
+        s.bo[6].sync(SyncDirection.TO_DEVICE, 32, 0);
+        for (int i = 0; i < times; i++) {
+            s.run.start();
+            assertEquals(RunState.COMPLETED, s.run.state());
+        }
+    }
+
+    @Test
+    void warmStrictChecksStillCatchRowsNeverSynced() {
+        try (Setup s = new Setup(true)) {
+            warm(s, 3);
+            s.run.setArg(Isa.ARG_N_TOKENS, 2);                       // row 1, bytes [32, 64), was never synced
+            XrtException e = assertThrows(XrtException.class, s.run::start);
+            assertTrue(e.getMessage().contains("reads byte 32 of argument 6"), e.getMessage());
+        }
+    }
+
+    @Test
+    void warmStrictChecksStillCatchAReboundBufferNeverSynced() {
+        try (Setup s = new Setup(true); BufferObject fresh = s.device.allocate(1024, BufferFlags.NORMAL, s.kernel.groupId(Isa.ARG_ACT))) {
+            warm(s, 3);
+            s.run.setArg(Isa.ARG_ACT, fresh);
+            XrtException e = assertThrows(XrtException.class, s.run::start);
+            assertTrue(e.getMessage().contains("reads byte 0 of argument 6"), e.getMessage());
+        }
+    }
+
+    @Test
+    void changedProgramBytesAreDecodedAndCheckedAnew() {
+        try (Setup s = new Setup(true)) {
+            warm(s, 3);
+            // the same GEMM reading its input at 512, which the host never synced
+            Gemm g = new Gemm(Isa.ROWS_ALL, Isa.OUT_INT16, false, false, 16, 64, 512, 32, 256, 128, 0, 0, 0, 0, 0, 0);
+            byte[] program = new Program(new ProgramHeader(1, 1024, 512, 1024, 64, 64, 2, 4), List.of(g)).encode();
+            s.bo[0].write(MemorySegment.ofArray(program), 0);
+            s.bo[0].sync(SyncDirection.TO_DEVICE);
+            XrtException e = assertThrows(XrtException.class, s.run::start);
+            assertTrue(e.getMessage().contains("reads byte 512 of argument 6"), e.getMessage());
+            s.bo[6].map().set(SHORT, 512, (short) -77);
+            s.bo[6].sync(SyncDirection.TO_DEVICE, 32, 512);
+            s.run.start();
+            s.bo[6].sync(SyncDirection.FROM_DEVICE, 128, 256);
+            assertEquals(-77, s.bo[6].map().get(SHORT, 256), "the new program ran");
         }
     }
 }

@@ -103,7 +103,7 @@ public final class Backends {
                 CompiledModel model = compile(weights, options);
                 // the emulator's workers are --threads; its own cycle model is the KV260's (the engine predicts for
                 // options.boardModel())
-                yield new NpuEngine("emu", new EmulatedDevice(true, options.threads(), BoardModel.kv260()), true, model,
+                yield new NpuEngine("emu", new EmulatedDevice(true, options.threads()), true, model,
                         weights, options.exactSoftmax(), options.boardModel());
             }
             case XRT -> {

@@ -3,7 +3,6 @@ package dev.fpgallm.cli;
 import dev.fpgallm.Progress;
 import dev.fpgallm.UserError;
 import dev.fpgallm.io.AtomicWrite;
-import dev.fpgallm.npu.timing.BoardModel;
 import dev.fpgallm.npu.interpreter.Npu;
 import dev.fpgallm.npu.vectors.NpuCase;
 import dev.fpgallm.npu.vectors.VectorFile;
@@ -59,7 +58,7 @@ final class NpuVectorsCommand implements Callable<Integer> {
             throw new UserError("cannot create --out " + out + ": " + AtomicWrite.reason(e));
         }
         List<NpuCase> cases;
-        try (Npu npu = new Npu(threads.threads, BoardModel.kv260())) {
+        try (Npu npu = new Npu(threads.threads)) {
             cases = VectorSet.standard(seed, random, npu);
             try (Progress p = Main.progress().start("writing vectors", cases.size(), "vectors")) {
                 for (NpuCase c : cases) {

@@ -41,6 +41,9 @@ public final class NpuEngine implements Backend {
     private final Logits logitRows;
     private final int[] oneToken = new int[1];
     private int position;
+    // The last call's step: its first position and rows. Its prediction is made when asked for (the cycle model is
+    // not part of a step's time) and kept until the next call.
+    private int lastFrom, lastTokens;
     private Band lastPredicted;
     private double lastHostMillis;
 
@@ -140,19 +143,19 @@ public final class NpuEngine implements Backend {
      */
     private void prefillChunks(int[] tokens, float[][] all) {
         checkFits(tokens.length);
-        Band predicted = Band.ZERO;
+        int first = position;
         double host = 0;
         for (int from = 0; from < tokens.length; from += plan.maxTokens()) {
             int n = Math.min(plan.maxTokens(), tokens.length - from);
             launch(tokens, from, n);
-            predicted = predicted.plus(lastPredicted);
             host += lastHostMillis;
             for (int r = 0; all != null && r < n; r++) {
                 all[from + r] = new float[logits.length];
                 readLogits(plan.logitRows() == 1 ? 0 : r, all[from + r]);
             }
         }
-        lastPredicted = predicted;
+        lastFrom = first;
+        lastTokens = tokens.length;
         lastHostMillis = host;
     }
 
@@ -160,6 +163,8 @@ public final class NpuEngine implements Backend {
     public float[] decode(int token) {
         checkFits(1);
         oneToken[0] = token;
+        lastFrom = position;
+        lastTokens = 1;
         launch(oneToken, 0, 1);
         readLogits(0, logits);
         return logits;
@@ -195,7 +200,7 @@ public final class NpuEngine implements Backend {
             layer = segment.endLayer();
         }
         lastHostMillis = hostNanos / 1e6;
-        lastPredicted = prediction.band(position, n).plus(lastHostMillis);
+        lastPredicted = null;
         position += n;
         session.syncLogitsBack(plan.logitRows() == 1 ? 1 : n);
     }
@@ -232,13 +237,19 @@ public final class NpuEngine implements Backend {
      */
     @Override
     public Optional<Band> predictedLastStep() {
+        if (lastPredicted == null && lastTokens > 0) {
+            Band b = Band.ZERO;
+            for (int from = 0; from < lastTokens; from += plan.maxTokens())
+                b = b.plus(predictBand(lastFrom + from, Math.min(plan.maxTokens(), lastTokens - from)));
+            lastPredicted = b.plus(lastHostMillis);
+        }
         return Optional.ofNullable(lastPredicted);
     }
 
     /** The pessimistic end of {@link #predictedLastStep}. */
     @Override
     public OptionalDouble predictedLastStepMillis() {
-        return lastPredicted == null ? OptionalDouble.empty() : OptionalDouble.of(lastPredicted.highMs());
+        return predictedLastStep().map(b -> OptionalDouble.of(b.highMs())).orElse(OptionalDouble.empty());
     }
 
     /** The board model predictions come from. */

@@ -8,7 +8,6 @@ import dev.fpgallm.compiler.NpuCompiler;
 import dev.fpgallm.model.Gpt2Config;
 import dev.fpgallm.model.Gpt2Weights;
 import dev.fpgallm.model.SyntheticCheckpoint;
-import dev.fpgallm.npu.timing.BoardModel;
 import dev.fpgallm.npu.isa.Instruction;
 import dev.fpgallm.npu.isa.Isa;
 import dev.fpgallm.npu.interpreter.Npu;
@@ -40,7 +39,7 @@ class KernelDifferentialTest {
     @BeforeAll
     static void build() throws IOException, InterruptedException {
         kernel = new CsimKernel(HlsBuild.build().resolve("libnpu_csim.so"));
-        npu = new Npu(2, BoardModel.kv260());
+        npu = new Npu(2);
     }
 
     @AfterAll

@@ -16,15 +16,21 @@ import java.util.Arrays;
 /**
  * The NPU interpreter: executes one launch of {@code npu_top} over device memory exactly as docs/isa.md section 6
  * describes (header check, argument check, then per instruction: decode, field check, bounds check, execute; the
- * status words at the end), keeping per-instruction statistics and the cycle model's prediction.
- * Decoded programs are cached (re-decoded only when the program bytes change) and every per-launch structure is
- * reused, so a launch allocates nothing.
+ * status words at the end), counting events per instruction. Decoded programs are cached (re-decoded only when the
+ * program bytes change), and so are the instruction checks per n_tokens ({@link LaunchChecks}); every per-launch
+ * structure is reused, so a launch allocates nothing. The cycle model is not run here: predictions come from
+ * {@link LaunchPrediction}, made where they are read.
  */
 public final class Npu implements AutoCloseable {
-    /** Sees every checked access before the instruction runs; the emulated device uses it for its strict mode. */
+    /** Sees every access before the instruction runs; the emulated device uses it for its strict mode. */
     @FunctionalInterface
     public interface AccessObserver {
-        void observe(int instruction, Instruction op, AccessList accesses);
+        /**
+         * Instruction {@code instruction}'s accesses in this launch. When {@code fixed}, the list is the very object
+         * this instruction hands over at every launch of these program bytes with this n_tokens (its ranges do not
+         * move with the position), so an observer may remember its verdict by the list's identity.
+         */
+        void observe(int instruction, Instruction op, AccessList accesses, boolean fixed);
     }
 
     private final ParallelLoop loop;
@@ -32,9 +38,8 @@ public final class Npu implements AutoCloseable {
     private final GemmEngine gemm;
     private final AttentionEngine attention;
     private final LayerNormEngine layerNorm;
-    private final CycleModel cycleModel;
     private final LaunchReport report = new LaunchReport();
-    private final AccessList bounds = new AccessList(), accesses = new AccessList();
+    private final AccessList accesses = new AccessList();
     private final Launch launch = new Launch(null, 0, 0, 0);
     // the decoded program, valid while the program bytes equal `program`
     private byte[] program = new byte[0];
@@ -42,18 +47,17 @@ public final class Npu implements AutoCloseable {
     private NpuFault headerFault;
     private Instruction[] ops = new Instruction[0];
     private NpuFault[] opFaults = new NpuFault[0];
+    // the decoded program's checks for the last few n_tokens (decode's 1, prefill's chunk and its remainder), kept in
+    // slots rather than indexed by n_tokens, which the host may give any 32-bit value
+    private final LaunchChecks[] checks = new LaunchChecks[8];
+    private int nextSlot;
 
-    public Npu(int threads, BoardModel board) {
+    public Npu(int threads) {
         loop = new ParallelLoop(threads);
         counters = new Counters(loop.workers());
         gemm = new GemmEngine(loop, counters);
         attention = new AttentionEngine(loop, counters);
         layerNorm = new LayerNormEngine(loop, counters);
-        cycleModel = new CycleModel(board);
-    }
-
-    public CycleModel cycleModel() {
-        return cycleModel;
     }
 
     /**
@@ -65,7 +69,6 @@ public final class Npu implements AutoCloseable {
     public LaunchReport launch(NpuMemory mem, int position, int nTokens, int flags, AccessObserver observer) {
         counters.clear();
         report.reset();
-        long cycles = 0;
         int executed = 0;
         try {
             decode(mem.get(Isa.ARG_PROGRAM));
@@ -78,38 +81,27 @@ public final class Npu implements AutoCloseable {
                         + Integer.toUnsignedString(nTokens) + ", flags " + flags + " (max_tokens " + header.maxTokens()
                         + ", max_seq " + header.maxSeq() + ")");
             launch.set(header, position, nTokens, flags);
-            report.ensure(header.instructionCount());
+            report.start(ops, launch, header.instructionCount());
+            LaunchChecks c = checks(nTokens);
             for (int i = 0; i < header.instructionCount(); i++) {
-                if (opFaults[i] != null) throw opFaults[i];
+                if (c.faults[i] != null) throw c.faults[i];
                 Instruction op = ops[i];
-                bounds.clear();
-                op.bounds(launch, bounds);
-                for (int a = 0; a < bounds.size(); a++) {
-                    long size = header.bytesOf(bounds.arg(a));
-                    if (bounds.from(a) < 0 || bounds.to(a) > size)
-                        throw new NpuFault(Isa.OUT_OF_BOUNDS, i, Isa.ARG_NAMES[bounds.arg(a)] + " bytes [" + bounds.from(a)
-                                + ", " + bounds.to(a) + ") outside its " + size + " bytes");
+                if (observer != null) {
+                    AccessList a = c.accesses[i];
+                    if (a == null) {
+                        accesses.clear();
+                        op.accesses(launch, accesses);
+                    }
+                    observer.observe(i, op, a == null ? accesses : a, a != null);
                 }
-                accesses.clear();
-                op.accesses(launch, accesses);
-                if (observer != null) observer.observe(i, op, accesses);
-                long[] read = report.read[i], written = report.written[i];
-                Arrays.fill(read, 0);
-                Arrays.fill(written, 0);
-                for (int a = 0; a < accesses.size(); a++) (accesses.write(a) ? written : read)[accesses.arg(a)] += accesses.bytes(a);
                 long sat0 = counters.saturations(), ovf0 = counters.overflows();
                 switch (op) {
                     case Gemm g -> gemm.run(g, launch, mem);
                     case Attention at -> attention.run(at, launch, mem);
                     case LayerNorm ln -> layerNorm.run(ln, launch, mem);
                 }
-                long c = cycleModel.cycles(op, launch);
-                cycles += c;
-                report.ops[i] = op;
-                report.macs[i] = op.macs(launch);
                 report.saturations[i] = counters.saturations() - sat0;
                 report.overflows[i] = counters.overflows() - ovf0;
-                report.cycles[i] = c;
                 report.count = ++executed;
             }
         } catch (NpuFault f) {
@@ -124,9 +116,16 @@ public final class Npu implements AutoCloseable {
         if (out == null || out.length < Isa.STATUS_BYTES)
             throw new IllegalArgumentException("the status buffer must hold " + Isa.STATUS_BYTES + " bytes");
         for (int w = 0; w < Isa.STATUS_WORDS; w++) NpuMemory.putInt(out, 4L * w, status[w]);
-        report.predictedCycles = cycles;
-        report.predictedSeconds = cycleModel.seconds(cycles) + cycleModel.board().launchOverheadSeconds();
         return report;
+    }
+
+    /** The decoded program's checks at n_tokens, made at its first launch with that many rows. */
+    private LaunchChecks checks(int nTokens) {
+        for (LaunchChecks c : checks) if (c != null && c.nTokens == nTokens) return c;
+        LaunchChecks c = new LaunchChecks(header, ops, opFaults, nTokens);
+        checks[nextSlot] = c;
+        nextSlot = (nextSlot + 1) % checks.length;
+        return c;
     }
 
     /**
@@ -150,6 +149,7 @@ public final class Npu implements AutoCloseable {
             headerFault = f;
             program = Arrays.copyOf(bytes, 4 * Isa.HEADER_WORDS);
             ops = new Instruction[0];
+            Arrays.fill(checks, null);
             return;
         }
         int[] words = words(bytes, 4 * Isa.HEADER_WORDS, Isa.INSTRUCTION_WORDS * n);
@@ -163,6 +163,7 @@ public final class Npu implements AutoCloseable {
             }
         }
         program = Arrays.copyOf(bytes, (int) length);
+        Arrays.fill(checks, null);
     }
 
     /** The emulator cannot model memory beyond its arrays: every buffer must be as large as the header says. */

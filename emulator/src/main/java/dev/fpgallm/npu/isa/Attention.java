@@ -75,6 +75,11 @@ public record Attention(int out, int nHead, int headDim, int qBase, int stride, 
         }
     }
 
+    @Override
+    public boolean accessesMoveWithPosition() {
+        return true;
+    }
+
     private void activations(Launch l, AccessList a) {
         int m = l.nTokens();
         a.rows(Isa.ARG_ACT, Gemm.u(qBase), Gemm.u(stride), 0, m, width(), 2, false);

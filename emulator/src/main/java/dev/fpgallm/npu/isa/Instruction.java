@@ -15,6 +15,14 @@ public sealed interface Instruction permits Gemm, Attention, LayerNorm {
         accesses(launch, out);
     }
 
+    /**
+     * Whether {@link #accesses} moves with the launch's position (ATTENTION's cached rows). {@link #bounds} never
+     * does (isa.md section 6), so the interpreter checks bounds once per program and n_tokens.
+     */
+    default boolean accessesMoveWithPosition() {
+        return false;
+    }
+
     /** Multiply-accumulates the instruction performs in this launch (for statistics and the cycle model). */
     long macs(Launch launch);
 

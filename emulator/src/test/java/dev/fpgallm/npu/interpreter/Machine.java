@@ -31,7 +31,7 @@ final class Machine implements AutoCloseable {
     }
 
     Machine(int threads) {
-        npu = new Npu(threads, BoardModel.kv260());
+        npu = new Npu(threads);
     }
 
     /** Writes W[n][k] (row-major ints in -128..127) into the tiled layout at wOff. */
@@ -74,10 +74,14 @@ final class Machine implements AutoCloseable {
     }
 
     LaunchReport launch(int position, int nTokens, int flags) {
+        return launch(position, nTokens, flags, null);
+    }
+
+    LaunchReport launch(int position, int nTokens, int flags, Npu.AccessObserver observer) {
         NpuMemory mem = new NpuMemory().set(Isa.ARG_PROGRAM, programBytes()).set(Isa.ARG_PARAMS, params)
                 .set(Isa.ARG_ACT, act).set(Isa.ARG_KV, kv).set(Isa.ARG_LOGITS, logits).set(Isa.ARG_STATUS, status);
         for (int p = 0; p < 4; p++) mem.set(Isa.ARG_WEIGHTS0 + p, weightsBytes[p]);
-        return npu.launch(mem, position, nTokens, flags, null);
+        return npu.launch(mem, position, nTokens, flags, observer);
     }
 
     LaunchReport launch(int nTokens) {
