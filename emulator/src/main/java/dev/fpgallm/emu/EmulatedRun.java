@@ -19,7 +19,6 @@ import java.util.Set;
  * {@link #waitFor} finds it done. Its statistics stay available as {@link #lastReport()}.
  */
 public final class EmulatedRun implements Run {
-    private static final int[] WRITTEN = {Isa.ARG_ACT, Isa.ARG_KV, Isa.ARG_LOGITS, Isa.ARG_STATUS};
     private final EmulatedDevice device;
     private final EmulatedBuffer[] buffers = new EmulatedBuffer[Isa.BUFFER_ARGS];
     private final long[] scalars = new long[Isa.ARG_COUNT];
@@ -81,7 +80,7 @@ public final class EmulatedRun implements Run {
         open();
         for (int i = 0; i < Isa.ARG_COUNT; i++)
             if (!set[i]) throw new XrtException("npu_top argument " + i + " (" + Isa.ARG_NAMES[i] + ") was never set");
-        for (int arg : WRITTEN) buffers[arg].writtenByKernel(); // before: a failing launch may have written too
+        for (int arg : Isa.WRITTEN_ARGS) buffers[arg].writtenByKernel(); // before: a failing launch may have written too
         for (int i = 0; i < Isa.BUFFER_ARGS; i++) memory.set(i, buffers[i].deviceBytes(), buffers[i].version());
         state = RunState.RUNNING;
         try {

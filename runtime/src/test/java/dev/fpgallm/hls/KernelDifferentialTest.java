@@ -104,7 +104,7 @@ class KernelDifferentialTest {
 
     /** The first differing output byte, or null. */
     static String difference(NpuMemory emulator, NpuMemory cpp) {
-        for (int arg : NpuCase.OUTPUTS) {
+        for (int arg : Isa.WRITTEN_ARGS) {
             byte[] a = emulator.get(arg), b = cpp.get(arg);
             int n = Math.min(a.length, b.length);
             for (int i = 0; i < n; i++)

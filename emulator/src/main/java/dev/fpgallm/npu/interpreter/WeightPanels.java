@@ -18,8 +18,6 @@ import java.util.List;
  * (a new array or a new version in {@link NpuMemory}).
  */
 final class WeightPanels {
-    private static final int[] WRITTEN = {Isa.ARG_ACT, Isa.ARG_KV, Isa.ARG_LOGITS, Isa.ARG_STATUS};
-
     private final int width;
     // the cached regions (a model has a few dozen matrices): searched in order, so a lookup allocates nothing
     private final List<int[]> regions = new ArrayList<>(); // {w_off, K, N}
@@ -64,7 +62,7 @@ final class WeightPanels {
     /** A weight buffer that is also bound as a buffer the kernel writes may change within a launch: never cached. */
     private static boolean cacheable(NpuMemory mem) {
         for (int p = 0; p < Isa.WEIGHT_PORTS; p++)
-            for (int arg : WRITTEN)
+            for (int arg : Isa.WRITTEN_ARGS)
                 if (mem.weights(p) == mem.get(arg)) return false;
         return true;
     }

@@ -29,6 +29,9 @@ public final class Isa {
     public static final String[] ARG_NAMES = {"program", "weights0", "weights1", "weights2", "weights3", "params",
             "act", "kv", "logits", "status", "position", "n_tokens", "flags"};
 
+    /** The buffer arguments npu_top writes (isa.md section 2): everything else it only reads. */
+    public static final int[] WRITTEN_ARGS = {ARG_ACT, ARG_KV, ARG_LOGITS, ARG_STATUS};
+
     /** PS ports of each buffer argument (hls-kernels/link/kv260.cfg): the memory group a buffer must live in. */
     public static final String[] ARG_PORTS = {"HPC1", "HP0", "HP1", "HP2", "HP3", "HPC1", "HPC0", "HPC0", "HPC1", "HPC1"};
 

@@ -9,9 +9,6 @@ import dev.fpgallm.npu.interpreter.NpuMemory;
  * with the C++ kernel and to write {@code .npuv} vector files.
  */
 public record NpuCase(String name, NpuMemory inputs, int position, int nTokens, int flags) {
-    /** The outputs isa.md says a launch may change: act, kv, logits, status. */
-    public static final int[] OUTPUTS = {Isa.ARG_ACT, Isa.ARG_KV, Isa.ARG_LOGITS, Isa.ARG_STATUS};
-
     /** Runs the case on the emulator (on a copy of the inputs) and returns the device memory afterwards. */
     public NpuMemory runOn(Npu npu) {
         NpuMemory m = inputs.copy();

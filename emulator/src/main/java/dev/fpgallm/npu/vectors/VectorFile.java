@@ -34,7 +34,7 @@ public final class VectorFile {
                     .putInt(Isa.BUFFER_ARGS);
             out.write(head.array());
             for (int arg = 0; arg < Isa.BUFFER_ARGS; arg++) blob(out, c.inputs().get(arg));
-            for (int arg : NpuCase.OUTPUTS) blob(out, expected.get(arg));
+            for (int arg : Isa.WRITTEN_ARGS) blob(out, expected.get(arg));
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(tmp);
             throw e;
@@ -61,7 +61,7 @@ public final class VectorFile {
             if (n != Isa.BUFFER_ARGS) throw new IOException(file + ": " + n + " buffers, expected " + Isa.BUFFER_ARGS);
             NpuMemory inputs = new NpuMemory(), expected = new NpuMemory();
             for (int arg = 0; arg < Isa.BUFFER_ARGS; arg++) inputs.set(arg, blob(d, file));
-            for (int arg : NpuCase.OUTPUTS) expected.set(arg, blob(d, file));
+            for (int arg : Isa.WRITTEN_ARGS) expected.set(arg, blob(d, file));
             return new Vector(new NpuCase(file.getFileName().toString(), inputs, position, nTokens, flags), expected);
         }
     }
