@@ -1,4 +1,4 @@
-package dev.fpgallm;
+package dev.fpgallm.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -17,7 +17,8 @@ import org.junit.platform.launcher.TestIdentifier;
 /**
  * Keeps the figures tests publish with JUnit's TestReporter (agreement, errors, counts; tests never print) in
  * target/test-figures/CLASS.txt, one line per entry, rewritten whenever the class runs again: where documents cite
- * a test's figure, that file is where it is read after {@code ./mvnw verify}.
+ * a test's figure, that file is where it is read after {@code ./mvnw verify}. Shared with the modules above through
+ * ffi-bindings' test jar; each module registers it in its test resources (META-INF/services).
  */
 public final class TestFigures implements TestExecutionListener {
     private static final Path DIR = Path.of("target", "test-figures");
